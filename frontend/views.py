@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.shortcuts import render
+from django.urls import reverse
+
+from layers.catalogue import layer_catalogue
+
+
+def map_page(request):
+    """The map. The page hands the JS its URLs and the catalogue, so the JS holds no API paths."""
+    config = {
+        "basemap": {"url": settings.BASEMAP_URL, "attribution": settings.BASEMAP_ATTRIBUTION},
+        "urls": {"layers": reverse("layers-index"), "municipalities": reverse("municipalities")},
+        "layers": layer_catalogue(),
+    }
+    return render(request, "frontend/map.html", {"map_config": config})

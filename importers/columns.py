@@ -1,0 +1,114 @@
+"""Map a file's columns onto a layer kind: which column feeds which attribute, decided once per file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from layers.kinds.base import CODES, LayerKind
+
+from .readers.csv import normalise_header
+from .report import Finding
+
+
+@dataclass
+class ColumnMap:
+    source_id: str | None = None
+    name: str | None = None
+    name_kana: str | None = None
+    address: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)  # field name -> column
+    flags: dict[str, dict[str, str]] = field(
+        default_factory=dict
+    )  # field -> code -> flag column
+
+    def describe(self) -> dict:
+        return {
+            "source_id": self.source_id,
+            "name": self.name,
+            "name_kana": self.name_kana,
+            "address": self.address,
+            "fields": self.fields,
+            "flags": self.flags,
+        }
+
+
+def _first(columns_by_key, candidates):
+    for candidate in candidates:
+        column = columns_by_key.get(normalise_header(candidate))
+        if column is not None:
+            return column
+    return None
+
+
+def map_columns(kind: LayerKind, columns: list[str]) -> tuple[ColumnMap, list[Finding]]:
+    by_key = {}
+    for column in columns:
+        by_key.setdefault(normalise_header(column), column)
+    mapping = ColumnMap(
+        source_id=_first(by_key, kind.source_id_columns + ("source_id",)),
+        name=_first(by_key, kind.name_columns + ("name",)),
+        name_kana=_first(by_key, kind.name_kana_columns + ("name_kana",)),
+        address=_first(by_key, kind.address_columns + ("address",)),
+    )
+    for f in kind.fields:
+        column = _first(by_key, (f.name,) + f.columns)
+        if column is not None:
+            mapping.fields[f.name] = column
+        if f.type == CODES:
+            flags = {}
+            for code in f.codes:
+                flag_column = _first(by_key, code.flag_columns)
+                if flag_column is not None:
+                    flags[code.value] = flag_column
+            if flags:
+                mapping.flags[f.name] = flags
+
+    findings = []
+    if mapping.name is None:
+        findings.append(
+            Finding(
+                "name_column_missing",
+                f"名称の列が見つかりません（候補: {', '.join(kind.name_columns)}）",
+                f"No name column found (expected one of: {', '.join(kind.name_columns)})",
+            )
+        )
+    if mapping.source_id is None:
+        findings.append(
+            Finding(
+                "id_column_missing",
+                "ID の列がないため、名称と位置から ID を作ります（再読込で変わることがあります）",
+                "No ID column: IDs are derived from name and location, and may change when either changes",
+                severity="warning",
+            )
+        )
+    return mapping, findings
+
+
+def is_true_flag(value) -> bool:
+    """GSI and the standard dataset mark a designation with 1; blank means no."""
+    return str(value).strip() in {"1", "1.0", "○", "〇", "◯", "true", "True"}
+
+
+def apply(mapping: ColumnMap, attributes: dict) -> dict:
+    """One row's attributes as the kind's raw values (still to be validated)."""
+
+    def get(column):
+        if column is None:
+            return None
+        value = attributes.get(column)
+        return value.strip() if isinstance(value, str) else value
+
+    raw = {
+        "source_id": get(mapping.source_id),
+        "name": get(mapping.name),
+        "name_kana": get(mapping.name_kana),
+        "address": get(mapping.address),
+        "properties": {name: get(column) for name, column in mapping.fields.items()},
+    }
+    for field_name, flags in mapping.flags.items():
+        raw["properties"][field_name] = [
+            code
+            for code, column in flags.items()
+            if is_true_flag(attributes.get(column))
+        ]
+    return raw

@@ -1,0 +1,144 @@
+"""Compare candidates with what is published, and publish them in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import shapely
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import transaction
+from django.utils import timezone
+
+from layers.models import Feature, Layer, Municipality, Ward
+
+REPLACE = "replace"
+UPSERT = "upsert"
+
+
+@dataclass
+class Summary:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def _scope(layer, municipality):
+    features = Feature.objects.filter(layer=layer)
+    return (
+        features if municipality is None else features.filter(municipality=municipality)
+    )
+
+
+def _same(feature: Feature, candidate) -> bool:
+    if (feature.name, feature.name_kana, feature.address, feature.properties) != (
+        candidate.name,
+        candidate.name_kana,
+        candidate.address,
+        candidate.properties,
+    ):
+        return False
+    if feature.municipality.code != candidate.municipality_code:
+        return False
+    stored = shapely.from_wkb(bytes(feature.geom.wkb))
+    return shapely.equals_exact(stored, candidate.geometry, tolerance=1e-9)
+
+
+def plan(layer, municipality, candidates, mode):
+    """What publishing would do: (summary, features to update, candidates to create, ids to delete)."""
+    existing = {
+        (f.municipality.code, f.source_id): f
+        for f in _scope(layer, municipality)
+        .select_related("municipality")
+        .only(
+            "id",
+            "source_id",
+            "name",
+            "name_kana",
+            "address",
+            "properties",
+            "geom",
+            "municipality__code",
+        )
+    }
+    summary = Summary()
+    to_update, to_create, seen = [], [], set()
+    for candidate in candidates:
+        key = (candidate.municipality_code, candidate.source_id)
+        seen.add(key)
+        feature = existing.get(key)
+        if feature is None:
+            summary.new += 1
+            to_create.append(candidate)
+        elif _same(feature, candidate):
+            summary.unchanged += 1
+        else:
+            summary.changed += 1
+            to_update.append((feature, candidate))
+    removed = [f.pk for key, f in existing.items() if key not in seen]
+    if mode == REPLACE:
+        summary.removed = len(removed)
+    else:
+        removed = []
+    return summary, to_update, to_create, removed
+
+
+def _geos(geometry):
+    return GEOSGeometry(memoryview(shapely.to_wkb(geometry)), srid=4326)
+
+
+def publish(
+    layer: Layer, municipality: Municipality | None, candidates, mode
+) -> tuple[Summary, int]:
+    """Apply the candidates atomically and bump the layer version; returns (summary, new version)."""
+    with transaction.atomic():
+        # One publish of a layer at a time, so versions never interleave.
+        layer = Layer.objects.select_for_update().get(pk=layer.pk)
+        summary, to_update, to_create, removed = plan(
+            layer, municipality, candidates, mode
+        )
+        now = timezone.now()
+        municipalities = dict(Municipality.objects.values_list("code", "pk"))
+        wards = dict(Ward.objects.values_list("code", "pk"))
+
+        def fill(feature, candidate):
+            feature.municipality_id = municipalities[candidate.municipality_code]
+            feature.ward_id = wards.get(candidate.ward_code)
+            feature.name = candidate.name
+            feature.name_kana = candidate.name_kana
+            feature.address = candidate.address
+            feature.geom = _geos(candidate.geometry)
+            feature.properties = candidate.properties
+            feature.updated_at = now
+            return feature
+
+        if removed:
+            Feature.objects.filter(pk__in=removed).delete()
+        if to_update:
+            Feature.objects.bulk_update(
+                [fill(f, c) for f, c in to_update],
+                [
+                    "municipality",
+                    "ward",
+                    "name",
+                    "name_kana",
+                    "address",
+                    "geom",
+                    "properties",
+                    "updated_at",
+                ],
+                batch_size=500,
+            )
+        if to_create:
+            Feature.objects.bulk_create(
+                [
+                    fill(Feature(layer=layer, source_id=c.source_id), c)
+                    for c in to_create
+                ],
+                batch_size=1000,
+            )
+        layer.bump_version()
+    return summary, layer.version

@@ -1,0 +1,160 @@
+"""The uploaded file, unpacked safely into a private folder that is always removed."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from django.conf import settings
+
+from .report import file_error
+
+
+@dataclass
+class ImportOptions:
+    encoding: str | None = None  # override the detected text encoding (e.g. "cp932")
+    srs: str | None = None  # override the source CRS (e.g. "EPSG:6674")
+    x_column: str | None = None
+    y_column: str | None = None
+    layer_name: str | None = None  # which layer of a multi-layer file (GeoPackage, KML)
+
+
+@dataclass
+class Upload:
+    """One file to import. `path` is the file itself, or the folder a zip was unpacked into."""
+
+    original: Path
+    name: str
+    size: int
+    sha256: str
+    path: Path
+    options: ImportOptions = field(default_factory=ImportOptions)
+
+    @property
+    def suffix(self) -> str:
+        return self.original.suffix.lower()
+
+    def files(self, *suffixes) -> list[Path]:
+        """Files of the upload (the file itself, or the unpacked zip's members) with these suffixes."""
+        if self.path.is_file():
+            candidates = [self.path]
+        else:
+            candidates = sorted(p for p in self.path.rglob("*") if p.is_file())
+        return [p for p in candidates if p.suffix.lower() in suffixes]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class UploadWorkspace:
+    """Context manager: checks limits, unpacks zips into a temp folder, removes it afterwards."""
+
+    def __init__(self, path, name=None, options=None):
+        self.source = Path(path)
+        self.name = name or self.source.name
+        self.options = options or ImportOptions()
+        self.tempdir = None
+
+    def __enter__(self) -> Upload:
+        if not self.source.is_file():
+            raise file_error(
+                "file_missing",
+                f"ファイルがありません: {self.name}",
+                f"No such file: {self.name}",
+            )
+        size = self.source.stat().st_size
+        if size > settings.MAX_UPLOAD_BYTES:
+            raise file_error(
+                "file_too_large",
+                f"ファイルが大きすぎます（{size:,} バイト、上限 {settings.MAX_UPLOAD_BYTES:,}）",
+                f"The file is too large ({size:,} bytes; the limit is {settings.MAX_UPLOAD_BYTES:,})",
+            )
+        self.tempdir = Path(tempfile.mkdtemp(prefix="mapimport-"))
+        path = self.source
+        if zipfile.is_zipfile(self.source) and self.source.suffix.lower() in (
+            ".zip",
+            ".kmz",
+        ):
+            path = self.tempdir / "unpacked"
+            safe_unzip(self.source, path, self.name)
+        return Upload(
+            self.source, self.name, size, sha256_of(self.source), path, self.options
+        )
+
+    def __exit__(self, *exc):
+        if self.tempdir is not None:
+            shutil.rmtree(self.tempdir, ignore_errors=True)
+        return False
+
+
+def safe_unzip(archive: Path, dest: Path, display_name: str):
+    """Unpack `archive` into `dest`, refusing anything that could escape it or exhaust the disk."""
+    with zipfile.ZipFile(archive) as zf:
+        members = zf.infolist()
+        if len(members) > settings.MAX_ZIP_ENTRIES:
+            raise file_error(
+                "zip_too_many_entries",
+                f"{display_name}: zip のファイル数が多すぎます（{len(members)}、上限 {settings.MAX_ZIP_ENTRIES}）",
+                f"{display_name}: the zip has too many entries ({len(members)}; limit {settings.MAX_ZIP_ENTRIES})",
+            )
+        total = sum(m.file_size for m in members)
+        packed = max(1, sum(m.compress_size for m in members))
+        if (
+            total > settings.MAX_ZIP_EXPANDED_BYTES
+            or total / packed > settings.MAX_ZIP_EXPANSION_RATIO
+        ):
+            raise file_error(
+                "zip_too_large",
+                f"{display_name}: zip の展開後のサイズが大きすぎます（{total:,} バイト）",
+                f"{display_name}: the zip expands too much ({total:,} bytes, ratio {total / packed:.0f})",
+            )
+        dest.mkdir(parents=True)
+        for member in members:
+            name = _member_name(member)
+            pure = PurePosixPath(name)
+            is_link = stat.S_ISLNK(member.external_attr >> 16)
+            if pure.is_absolute() or ".." in pure.parts or ":" in name or is_link:
+                raise file_error(
+                    "zip_unsafe_entry",
+                    f"{display_name}: 安全でないパスを含むため受け付けられません: {name}",
+                    f"{display_name}: refused an unsafe entry (absolute path, '..' or link): {name}",
+                )
+            if member.is_dir() or pure.parts[0] == "__MACOSX":
+                continue
+            target = dest.joinpath(*pure.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            written = 0
+            with zf.open(member) as src, open(target, "wb") as out:
+                # Count what is really written: the sizes in the zip's directory can lie.
+                for block in iter(lambda: src.read(1 << 20), b""):
+                    written += len(block)
+                    if (
+                        written > member.file_size
+                        or written > settings.MAX_ZIP_EXPANDED_BYTES
+                    ):
+                        raise file_error(
+                            "zip_too_large",
+                            f"{display_name}: zip の内容が宣言より大きいです: {name}",
+                            f"{display_name}: an entry expands beyond its declared size: {name}",
+                        )
+                    out.write(block)
+
+
+def _member_name(member: zipfile.ZipInfo) -> str:
+    # Japanese zips made on Windows store CP932 names without the UTF-8 flag; zipfile then decodes cp437.
+    if member.flag_bits & 0x800:
+        return member.filename
+    try:
+        return member.filename.encode("cp437").decode("cp932")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return member.filename

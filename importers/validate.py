@@ -1,0 +1,270 @@
+"""Validate every row against the layer kind, collecting findings, and produce publishable candidates."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from django.conf import settings
+
+from layers.kinds.base import LayerKind
+
+from . import columns as column_mapping
+from .report import ERROR, WARNING, Finding, short
+
+# Japan, generously: lon 122–154, lat 20–46.
+JAPAN = (122.0, 20.0, 154.0, 46.0)
+# Grid stored geometries snap to: 1e-7 degrees is about 1 cm.
+GRID = 1e-7
+
+
+@dataclass
+class Candidate:
+    row: int
+    source_id: str
+    name: str
+    name_kana: str
+    address: str
+    geometry: object  # shapely, EPSG:4326
+    properties: dict
+    municipality_code: str
+    ward_code: str | None
+
+
+def _in_japan(x, y):
+    minx, miny, maxx, maxy = JAPAN
+    return minx <= x <= maxx and miny <= y <= maxy
+
+
+class RowValidator:
+    def __init__(self, kind: LayerKind, mapping, places, municipality_code, transform):
+        self.kind = kind
+        self.mapping = mapping
+        self.places = places
+        self.municipality_code = (
+            municipality_code  # None: place each feature by its location
+        )
+        self.transform = transform
+        self.seen_ids: dict[tuple[str, str], int] = {}
+
+    def check(self, row) -> tuple[Candidate | None, list[Finding]]:
+        findings = []
+
+        def add(code, ja, en, field=None, value=None, severity=ERROR):
+            findings.append(
+                Finding(code, ja, en, severity, row.number, field, short(value))
+            )
+
+        raw = column_mapping.apply(self.mapping, row.attributes)
+        geometry = self.check_geometry(row, add)
+        name = raw["name"] or ""
+        if not str(name).strip():
+            add(
+                "required",
+                "名称がありません",
+                "The name is missing",
+                field=self.mapping.name or "name",
+            )
+        if self.kind.derive:
+            raw["properties"].update(
+                self.kind.derive(str(raw["source_id"] or ""), raw["properties"])
+            )
+        properties, problems = self.kind.clean_properties(raw["properties"])
+        for p in problems:
+            column = self.mapping.fields.get(p.field, p.field)
+            add(
+                p.code,
+                p.message_ja,
+                p.message_en,
+                field=column,
+                value=p.value,
+                severity=p.severity,
+            )
+
+        if geometry is None or any(f.severity == ERROR for f in findings):
+            return None, findings
+
+        code = self.municipality_code
+        if code is None:
+            code = self.places.municipality_code_at(geometry)
+            if code is None:
+                add(
+                    "outside_prefecture",
+                    "大阪府の区域外です",
+                    "The location is outside Osaka Prefecture",
+                )
+                return None, findings
+        elif not self.places.within_municipality(geometry, code):
+            # Municipalities do designate sites across their border (a shared school, a regional park);
+            # far away is a typo (e.g. 129.9 for 139.9), near is worth a look but legitimate.
+            metres = self.places.metres_outside(geometry, code)
+            far = metres > settings.MAX_METRES_OUTSIDE_MUNICIPALITY
+            add(
+                "outside_municipality",
+                f"位置が市区町村 {code} の区域外です（約 {metres:,.0f} m）",
+                f"The location is outside municipality {code} (about {metres:,.0f} m)",
+                field="geometry",
+                value=_position(geometry),
+                severity=ERROR if far else WARNING,
+            )
+            if far:
+                return None, findings
+
+        source_id = str(raw["source_id"] or "").strip() or derived_id(name, geometry)
+        key = (code, source_id)
+        if key in self.seen_ids:
+            add(
+                "duplicate_id",
+                f"ID が {self.seen_ids[key]} 行目と重複しています",
+                f"The ID duplicates row {self.seen_ids[key]}",
+                field=self.mapping.source_id,
+                value=source_id,
+            )
+            return None, findings
+        self.seen_ids[key] = row.number
+
+        candidate = Candidate(
+            row=row.number,
+            source_id=source_id[:100],
+            name=str(name).strip()[:300],
+            name_kana=str(raw["name_kana"] or "").strip()[:300],
+            address=str(raw["address"] or "").strip()[:300],
+            geometry=geometry,
+            properties=properties,
+            municipality_code=code,
+            ward_code=self.places.ward_code_at(geometry, code),
+        )
+        return candidate, findings
+
+    def check_geometry(self, row, add):
+        geometry = row.geometry
+        if row.geometry_problem:
+            code, ja, en = row.geometry_problem
+            add(code, ja, en, field="geometry")
+            return None
+        if geometry is None or geometry.is_empty:
+            add(
+                "empty_geometry",
+                "ジオメトリが空です",
+                "The geometry is empty",
+                field="geometry",
+            )
+            return None
+        coords = shapely.get_coordinates(geometry)
+        if not np.isfinite(coords).all():
+            add(
+                "non_finite_coordinates",
+                "座標に NaN/無限大があります",
+                "Coordinates contain NaN or Infinity",
+                "geometry",
+            )
+            return None
+        if len(coords) > settings.MAX_VERTICES_PER_FEATURE:
+            add(
+                "too_many_vertices",
+                f"頂点が多すぎます（{len(coords):,}、上限 {settings.MAX_VERTICES_PER_FEATURE:,}）",
+                f"Too many vertices ({len(coords):,}; the limit is {settings.MAX_VERTICES_PER_FEATURE:,})",
+                field="geometry",
+            )
+            return None
+        if not self.kind.accepts_geometry(geometry.geom_type):
+            add(
+                "wrong_geometry_type",
+                f"この種類のレイヤには {'/'.join(self.kind.geometry_types)} が必要です（{geometry.geom_type}）",
+                f"This layer takes {'/'.join(self.kind.geometry_types)}, not {geometry.geom_type}",
+                field="geometry",
+            )
+            return None
+        if self.transform is not None:
+            geometry = self.transform(geometry)
+            coords = shapely.get_coordinates(geometry)
+            if not np.isfinite(coords).all():
+                add(
+                    "untransformable",
+                    "座標系の変換ができません（座標系の指定を確認してください）",
+                    "The coordinates cannot be transformed (check the CRS)",
+                    field="geometry",
+                )
+                return None
+        x, y = coords[:, 0].mean(), coords[:, 1].mean()
+        if not _in_japan(x, y):
+            if _in_japan(y, x):
+                add(
+                    "swapped_coordinates",
+                    "緯度と経度が入れ替わっています",
+                    "Latitude and longitude are swapped",
+                    field="geometry",
+                    value=_position(geometry),
+                )
+            else:
+                add(
+                    "outside_japan",
+                    "位置が日本の範囲外です",
+                    "The location is outside Japan",
+                    "geometry",
+                    _position(geometry),
+                )
+            return None
+        if not geometry.is_valid:
+            reason = shapely.is_valid_reason(geometry)
+            repaired = shapely.make_valid(geometry)
+            if repaired.is_empty or not self.kind.accepts_geometry(
+                _main_type(repaired)
+            ):
+                add(
+                    "invalid_geometry",
+                    f"不正なジオメトリです: {reason}",
+                    f"Invalid geometry: {reason}",
+                    "geometry",
+                )
+                return None
+            add(
+                "geometry_repaired",
+                f"不正なジオメトリを修復しました: {reason}",
+                f"Repaired an invalid geometry: {reason}",
+                field="geometry",
+                severity=WARNING,
+            )
+            geometry = _keep_main_type(repaired)
+        return shapely.set_precision(geometry, GRID)
+
+
+def _main_type(geometry):
+    if geometry.geom_type == "GeometryCollection":
+        polygonal = [
+            g for g in geometry.geoms if g.geom_type in ("Polygon", "MultiPolygon")
+        ]
+        return (
+            "Polygon"
+            if polygonal
+            else geometry.geoms[0].geom_type
+            if len(geometry.geoms)
+            else "Empty"
+        )
+    return geometry.geom_type
+
+
+def _keep_main_type(geometry):
+    """make_valid can return a collection of polygons and stray lines; keep the polygons."""
+    if geometry.geom_type != "GeometryCollection":
+        return geometry
+    polygons = [g for g in geometry.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(polygons)
+
+
+def _position(geometry) -> str:
+    point = geometry if geometry.geom_type == "Point" else geometry.centroid
+    return f"{point.y:.6f}, {point.x:.6f}"
+
+
+def derived_id(name, geometry) -> str:
+    """A stable ID for files without one: name and position (to about 1 m)."""
+    point = (
+        geometry
+        if geometry.geom_type == "Point"
+        else shapely.point_on_surface(geometry)
+    )
+    key = f"{name}|{point.x:.5f}|{point.y:.5f}"
+    return "H" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:15]

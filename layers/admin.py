@@ -1,0 +1,79 @@
+from django.contrib import admin
+from django.contrib.gis import admin as gis_admin
+from django.contrib.gis.forms.widgets import OSMWidget
+from django.utils.translation import gettext_lazy as _
+
+from .models import Feature, Layer, Municipality, Role, Ward
+from .permissions import is_prefecture_admin
+
+
+class LocalOSMWidget(OSMWidget):
+    """Django's OSM widget with OpenLayers served from our static files instead of a CDN."""
+
+    default_lon = 135.52
+    default_lat = 34.69
+    default_zoom = 10
+
+    class Media:
+        css = {"all": ("vendor/ol/ol.css", "gis/css/ol3.css")}
+        js = ("vendor/ol/ol.js", "gis/js/OLMapWidget.js")
+
+
+class MapAdmin(gis_admin.GISModelAdmin):
+    gis_widget = LocalOSMWidget
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(MapAdmin):
+    list_display = ("code", "name_ja", "name_kana", "name_en", "kind")
+    list_filter = ("kind",)
+    search_fields = ("code", "name_ja", "name_kana", "name_en")
+
+
+@admin.register(Ward)
+class WardAdmin(MapAdmin):
+    list_display = ("code", "name_ja", "name_en", "municipality")
+    list_filter = ("municipality",)
+    search_fields = ("code", "name_ja", "name_kana", "name_en")
+
+
+@admin.register(Layer)
+class LayerAdmin(admin.ModelAdmin):
+    list_display = (
+        "slug",
+        "name_ja",
+        "name_en",
+        "kind",
+        "category",
+        "version",
+        "updated_at",
+    )
+    list_filter = ("kind", "category")
+    search_fields = ("slug", "name_ja", "name_en")
+    readonly_fields = ("version", "updated_at")
+
+    def has_delete_permission(self, request, obj=None):
+        return is_prefecture_admin(request.user) and super().has_delete_permission(
+            request, obj
+        )
+
+
+@admin.register(Feature)
+class FeatureAdmin(MapAdmin):
+    list_display = ("name", "layer", "municipality", "ward", "source_id", "updated_at")
+    list_filter = ("layer", "municipality")
+    search_fields = ("name", "name_kana", "address", "source_id")
+    list_select_related = ("layer", "municipality", "ward")
+    raw_id_fields = ("ward",)
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ("user", "name", "municipality")
+    list_filter = ("name", "municipality")
+    search_fields = ("user__username", "municipality__name_ja")
+    autocomplete_fields = ("municipality",)
+
+
+admin.site.site_header = _("Osaka wide-area map administration")
+admin.site.site_title = _("Osaka map admin")

@@ -1,0 +1,24 @@
+"""The registry of layer kinds. Adding a kind means adding its module and one line here."""
+
+from . import childcare, clinic, hazard_zone, park, shelter
+from .base import LayerKind
+
+KINDS: dict[str, LayerKind] = {
+    module.KIND.slug: module.KIND
+    for module in (shelter, hazard_zone, childcare, park, clinic)
+}
+
+
+def get_kind(slug: str) -> LayerKind:
+    try:
+        return KINDS[slug]
+    except KeyError:
+        raise LookupError(
+            f"unknown layer kind {slug!r}; known: {', '.join(KINDS)}"
+        ) from None
+
+
+def kind_choices():
+    return [
+        (slug, f"{kind.label_ja} / {kind.label_en}") for slug, kind in KINDS.items()
+    ]

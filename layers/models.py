@@ -1,0 +1,212 @@
+"""The domain: municipalities and their wards, layers, features and who may change what."""
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .kinds import get_kind, kind_choices
+
+
+def check_digit(code5: str) -> str:
+    """The check digit of a 全国地方公共団体コード (JIS X 0401/0402 + 1 digit, weights 6..2, mod 11)."""
+    total = sum(int(d) * w for d, w in zip(code5, (6, 5, 4, 3, 2), strict=True))
+    return str((11 - total % 11) % 10)
+
+
+class Municipality(models.Model):
+    """市区町村: one of the 43 municipalities of Osaka Prefecture."""
+
+    class Kind(models.TextChoices):
+        DESIGNATED_CITY = "designated_city", _("Designated city")
+        CITY = "city", _("City")
+        TOWN = "town", _("Town")
+        VILLAGE = "village", _("Village")
+
+    code = models.CharField(
+        _("code"),
+        max_length=5,
+        unique=True,
+        help_text=_("5-digit local government code"),
+    )
+    name_ja = models.CharField(_("name (Japanese)"), max_length=40)
+    name_kana = models.CharField(_("name (kana)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    geom = models.MultiPolygonField(_("boundary"), srid=4326)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self):
+        return f"{self.name_ja} ({self.code})"
+
+    @property
+    def code6(self) -> str:
+        """The 6-digit 全国地方公共団体コード with its check digit (e.g. 271004)."""
+        return self.code + check_digit(self.code)
+
+
+class Ward(models.Model):
+    """区: a ward of a designated city (大阪市 24 区, 堺市 7 区), an area belonging to its city."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="wards"
+    )
+    code = models.CharField(_("code"), max_length=5, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=40)
+    name_kana = models.CharField(_("name (kana)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    geom = models.MultiPolygonField(_("boundary"), srid=4326)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("ward")
+        verbose_name_plural = _("wards")
+
+    def __str__(self):
+        return f"{self.municipality.name_ja}{self.name_ja} ({self.code})"
+
+
+class Layer(models.Model):
+    """A map layer (e.g. shelters); its features come from imports, one municipality at a time."""
+
+    class Category(models.TextChoices):
+        DISASTER = "disaster", _("Disaster prevention (防災)")
+        CHILDCARE = "childcare", _("Childcare (子育て)")
+        HEALTH = "health", _("Health and welfare (医療・福祉)")
+        PARKS = "parks", _("Parks (公園)")
+        OTHER = "other", _("Other (その他)")
+
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=kind_choices())
+    name_ja = models.CharField(_("name (Japanese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    description_ja = models.TextField(_("description (Japanese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    licence = models.CharField(_("licence"), max_length=200, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    attribution = models.CharField(_("attribution"), max_length=300, blank=True)
+    # Bumped on every publish: caches and tile URLs carry it, so nothing stale survives a publish.
+    version = models.PositiveBigIntegerField(_("version"), default=1)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["sort_order", "slug"]
+        verbose_name = _("layer")
+        verbose_name_plural = _("layers")
+
+    def __str__(self):
+        return f"{self.name_ja} ({self.slug})"
+
+    @property
+    def kind_spec(self):
+        return get_kind(self.kind)
+
+    def bump_version(self):
+        """Mark a publish; call inside the publishing transaction."""
+        now = timezone.now()
+        Layer.objects.filter(pk=self.pk).update(
+            version=F("version") + 1, updated_at=now
+        )
+        self.refresh_from_db(fields=["version", "updated_at"])
+
+
+class Feature(models.Model):
+    """One published feature of a layer, with properties that follow the layer kind's schema."""
+
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="features")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="features"
+    )
+    ward = models.ForeignKey(
+        Ward, on_delete=models.SET_NULL, null=True, blank=True, related_name="features"
+    )
+    # Stable across re-imports: the shelter 共通ID, or the dataset's own ID.
+    source_id = models.CharField(_("source ID"), max_length=100)
+    name = models.CharField(_("name"), max_length=300)
+    name_kana = models.CharField(_("name (kana)"), max_length=300, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    geom = models.GeometryField(_("geometry"), srid=4326)
+    properties = models.JSONField(_("properties"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["layer", "municipality", "source_id"]
+        verbose_name = _("feature")
+        verbose_name_plural = _("features")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["layer", "municipality", "source_id"],
+                name="feature_unique_source_id_per_municipality",
+            )
+        ]
+        indexes = [models.Index(fields=["layer", "municipality"])]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        kind = self.layer.kind_spec
+        if self.geom is not None and not kind.accepts_geometry(self.geom.geom_type):
+            raise ValidationError(
+                {
+                    "geom": _("This layer takes %(types)s.")
+                    % {"types": "/".join(kind.geometry_types)}
+                }
+            )
+        clean, problems = kind.clean_properties(self.properties or {})
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise ValidationError(
+                {"properties": [f"{p.field}: {p.message_en}" for p in errors]}
+            )
+        self.properties = clean
+
+
+class Role(models.Model):
+    """What a staff account may do, and for which municipality (none for the prefecture)."""
+
+    class Name(models.TextChoices):
+        PREFECTURE_ADMIN = "prefecture_admin", _("Prefecture administrator")
+        DATA_EDITOR = "data_editor", _("Municipal data editor")
+        DISASTER_STAFF = "disaster_staff", _("Municipal disaster staff")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="map_roles"
+    )
+    name = models.CharField(_("role"), max_length=30, choices=Name.choices)
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="staff_roles",
+    )
+
+    class Meta:
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "name", "municipality"], name="role_unique_per_user"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(name="prefecture_admin", municipality__isnull=True)
+                | (
+                    ~models.Q(name="prefecture_admin")
+                    & models.Q(municipality__isnull=False)
+                ),
+                name="role_municipality_matches_scope",
+            ),
+        ]
+
+    def __str__(self):
+        where = self.municipality.name_ja if self.municipality_id else "大阪府"
+        return f"{self.user} — {self.get_name_display()} ({where})"

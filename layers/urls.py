@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("layers/", views.layers_index, name="layers-index"),
+    path("layers/<slug:slug>/features/", views.layer_features, name="layer-features"),
+    path("municipalities/", views.municipalities, name="municipalities"),
+]

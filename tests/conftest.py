@@ -1,0 +1,85 @@
+"""Test set-up: a real PostGIS test database holding the Osaka demo data, loaded once per session."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SHARED_REAL = ROOT.parent / "shared" / "data" / "real"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The demo data, imported through the importer like `make demo` does, committed for the session."""
+    with django_db_blocker.unblock():
+        call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))
+
+
+@pytest.fixture
+def layer(db):
+    from layers.models import Layer
+
+    return lambda slug: Layer.objects.get(slug=slug)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _test_database_url():
+    db = settings.DATABASES["default"]
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgis://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def live_app(django_db_setup, tmp_path_factory):
+    """The real service in its own process (gunicorn), on the session's test database.
+
+    A separate process, not pytest-django's live_server, so the committed demo data stays put
+    and the server runs as it does in production.
+    """
+    port = _free_port()
+    log = tmp_path_factory.mktemp("live_app") / "server.log"
+    env = dict(os.environ, DATABASE_URL=_test_database_url(), DEBUG="true", PYTHONUNBUFFERED="1")
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "mapapp.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
+             "--threads", "4", "--access-logfile", "-"],  # fmt: skip
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the server did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.2)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
