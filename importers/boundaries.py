@@ -23,11 +23,7 @@ from .upload import UploadWorkspace
 
 def _multipolygon(geometries):
     merged = shapely.make_valid(shapely.union_all(geometries))
-    polygons = [
-        g
-        for g in getattr(merged, "geoms", [merged])
-        if g.geom_type in ("Polygon", "MultiPolygon")
-    ]
+    polygons = [g for g in getattr(merged, "geoms", [merged]) if g.geom_type in ("Polygon", "MultiPolygon")]
     merged = shapely.union_all(polygons)
     if merged.geom_type == "Polygon":
         merged = shapely.MultiPolygon([merged])

@@ -17,9 +17,7 @@ class ColumnMap:
     name_kana: str | None = None
     address: str | None = None
     fields: dict[str, str] = field(default_factory=dict)  # field name -> column
-    flags: dict[str, dict[str, str]] = field(
-        default_factory=dict
-    )  # field -> code -> flag column
+    flags: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> code -> flag column
 
     def describe(self) -> dict:
         return {
@@ -45,13 +43,13 @@ def map_columns(kind: LayerKind, columns: list[str]) -> tuple[ColumnMap, list[Fi
     for column in columns:
         by_key.setdefault(normalise_header(column), column)
     mapping = ColumnMap(
-        source_id=_first(by_key, kind.source_id_columns + ("source_id",)),
-        name=_first(by_key, kind.name_columns + ("name",)),
-        name_kana=_first(by_key, kind.name_kana_columns + ("name_kana",)),
-        address=_first(by_key, kind.address_columns + ("address",)),
+        source_id=_first(by_key, (*kind.source_id_columns, "source_id")),
+        name=_first(by_key, (*kind.name_columns, "name")),
+        name_kana=_first(by_key, (*kind.name_kana_columns, "name_kana")),
+        address=_first(by_key, (*kind.address_columns, "address")),
     )
     for f in kind.fields:
-        column = _first(by_key, (f.name,) + f.columns)
+        column = _first(by_key, (f.name, *f.columns))
         if column is not None:
             mapping.fields[f.name] = column
         if f.type == CODES:
@@ -64,7 +62,7 @@ def map_columns(kind: LayerKind, columns: list[str]) -> tuple[ColumnMap, list[Fi
                 mapping.flags[f.name] = flags
 
     findings = []
-    if mapping.name is None:
+    if mapping.name is None and kind.name_required:
         findings.append(
             Finding(
                 "name_column_missing",
@@ -106,9 +104,5 @@ def apply(mapping: ColumnMap, attributes: dict) -> dict:
         "properties": {name: get(column) for name, column in mapping.fields.items()},
     }
     for field_name, flags in mapping.flags.items():
-        raw["properties"][field_name] = [
-            code
-            for code, column in flags.items()
-            if is_true_flag(attributes.get(column))
-        ]
+        raw["properties"][field_name] = [code for code, column in flags.items() if is_true_flag(attributes.get(column))]
     return raw

@@ -41,20 +41,15 @@ def detect_encoding(data: bytes, display_name: str) -> str:
             continue
     raise file_error(
         "undetected_encoding",
-        f"{display_name}: 文字コードを判別できません（UTF-8 でも Shift_JIS でもありません）。文字コードを指定してください",
+        f"{display_name}: 文字コードを判別できません（UTF-8 でも Shift_JIS でもありません）。"
+        "文字コードを指定してください",
         f"{display_name}: the text is neither UTF-8 nor Shift_JIS/CP932; choose the encoding explicitly",
     )
 
 
-def decode_text(
-    data: bytes, display_name: str, override: str | None = None
-) -> tuple[str, str]:
+def decode_text(data: bytes, display_name: str, override: str | None = None) -> tuple[str, str]:
     """Return (text, encoding used)."""
-    encoding = (
-        normalise_encoding_name(override)
-        if override
-        else detect_encoding(data, display_name)
-    )
+    encoding = normalise_encoding_name(override) if override else detect_encoding(data, display_name)
     if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
     try:

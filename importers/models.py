@@ -16,21 +16,15 @@ class ImportRun(models.Model):
         PUBLISHED = "published", _("Published")
         REFUSED = "refused", _("Refused (errors)")
 
-    layer = models.ForeignKey(
-        "layers.Layer", on_delete=models.CASCADE, related_name="import_runs"
-    )
+    layer = models.ForeignKey("layers.Layer", on_delete=models.CASCADE, related_name="import_runs")
     municipality = models.ForeignKey(
         "layers.Municipality",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
-        help_text=_(
-            "Empty for a prefecture-wide file, whose features are placed by location."
-        ),
+        help_text=_("Empty for a prefecture-wide file, whose features are placed by location."),
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     file_name = models.CharField(max_length=300)
     file_sha256 = models.CharField(max_length=64)

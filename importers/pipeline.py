@@ -76,17 +76,27 @@ def run_import(
     try:
         with UploadWorkspace(path, file_name, options) as upload:
             run.file_name, run.file_sha256 = upload.name, upload.sha256
-            reader = reader_for(upload)
-            table = reader.read(upload)
+            table = reader_for(upload).read(upload)
             run.file_format, run.encoding = table.format, table.encoding
             result.findings.extend(table.notes)
+            rows = iter(table.rows)
+            first = next(rows, None)
+            if first is None:
+                raise ImportRefused(Finding("no_rows", "データ行がありません", "The file has no data rows"))
+            source_crs = _source_crs(table, options, first, result)
+            run.source_srs = crs_module.label(source_crs)
             mapping, findings = map_columns(kind, table.columns)
             result.findings.extend(findings)
             if any(f.severity == ERROR for f in findings):
                 raise ImportRefused(*[f for f in findings if f.severity == ERROR])
-            candidates = _validate_rows(
-                table, kind, mapping, municipality, options, result, progress
+            validator = RowValidator(
+                kind,
+                mapping,
+                Places(),
+                municipality.code if municipality else None,
+                crs_module.transformer_to_wgs84(source_crs),
             )
+            candidates = _validate_rows(_chain(first, rows), validator, result, progress)
     except ImportRefused as refused:
         result.findings.extend(f for f in refused.findings if f not in result.findings)
         return _finish(result, ImportRun.Status.REFUSED)
@@ -94,33 +104,16 @@ def run_import(
     if result.errors:
         return _finish(result, ImportRun.Status.REFUSED)
     if mode == DRY_RUN:
-        result.summary = plan(layer, municipality, candidates, publish_mode or REPLACE)[
-            0
-        ]
+        result.summary = plan(layer, municipality, candidates, publish_mode or REPLACE)[0]
         return _finish(result, ImportRun.Status.REPORTED)
     result.summary, version = publish(layer, municipality, candidates, mode)
     run.published_version = version
     return _finish(result, ImportRun.Status.PUBLISHED)
 
 
-def _validate_rows(table, kind, mapping, municipality, options, result, progress):
-    rows = iter(table.rows)
-    first = next(rows, None)
-    if first is None:
-        raise ImportRefused(
-            Finding("no_rows", "データ行がありません", "The file has no data rows")
-        )
-    source_crs = _source_crs(table, options, first, result)
-    result.run.source_srs = crs_module.label(source_crs)
-    validator = RowValidator(
-        kind,
-        mapping,
-        Places(),
-        municipality.code if municipality else None,
-        crs_module.transformer_to_wgs84(source_crs),
-    )
+def _validate_rows(rows, validator, result, progress):
     candidates = []
-    for row in _chain(first, rows):
+    for row in rows:
         result.rows += 1
         if result.rows > settings.MAX_FEATURES_PER_IMPORT:
             raise ImportRefused(

@@ -15,41 +15,26 @@ METRES_PER_DEGREE = 111_000
 class Places:
     def __init__(self, tolerance_metres=DEFAULT_TOLERANCE_METRES):
         self.tolerance = tolerance_metres / METRES_PER_DEGREE
-        self.municipalities = list(
-            Municipality.objects.order_by("code").values_list("code", "geom")
-        )
-        self.wards = list(
-            Ward.objects.order_by("code").values_list(
-                "code", "municipality__code", "geom"
-            )
-        )
+        self.municipalities = list(Municipality.objects.order_by("code").values_list("code", "geom"))
+        self.wards = list(Ward.objects.order_by("code").values_list("code", "municipality__code", "geom"))
         self._m_geoms = [shapely.from_wkb(bytes(g.wkb)) for _, g in self.municipalities]
         self._w_geoms = [shapely.from_wkb(bytes(g.wkb)) for _, _, g in self.wards]
         self._m_tree = STRtree(self._m_geoms)
         self._w_tree = STRtree(self._w_geoms) if self._w_geoms else None
-        self._by_code = {
-            code: geom
-            for (code, _), geom in zip(self.municipalities, self._m_geoms, strict=True)
-        }
+        self._by_code = {code: geom for (code, _), geom in zip(self.municipalities, self._m_geoms, strict=True)}
         self._buffered = {}
 
     @staticmethod
     def anchor(geometry):
         """The point that decides where a feature belongs: itself, or a point inside its area."""
-        return (
-            geometry
-            if geometry.geom_type == "Point"
-            else shapely.point_on_surface(geometry)
-        )
+        return geometry if geometry.geom_type == "Point" else shapely.point_on_surface(geometry)
 
     def municipality_code_at(self, geometry) -> str | None:
         point = self.anchor(geometry)
         hits = self._m_tree.query(point, predicate="intersects")
         if len(hits):
             return self.municipalities[int(min(hits))][0]
-        index, distance = self._m_tree.query_nearest(
-            point, return_distance=True, all_matches=False
-        )
+        index, distance = self._m_tree.query_nearest(point, return_distance=True, all_matches=False)
         if len(index) and distance[0] <= self.tolerance:
             return self.municipalities[int(index[0])][0]
         return None

@@ -28,9 +28,7 @@ class Summary:
 
 def _scope(layer, municipality):
     features = Feature.objects.filter(layer=layer)
-    return (
-        features if municipality is None else features.filter(municipality=municipality)
-    )
+    return features if municipality is None else features.filter(municipality=municipality)
 
 
 def _same(feature: Feature, candidate) -> bool:
@@ -90,16 +88,12 @@ def _geos(geometry):
     return GEOSGeometry(memoryview(shapely.to_wkb(geometry)), srid=4326)
 
 
-def publish(
-    layer: Layer, municipality: Municipality | None, candidates, mode
-) -> tuple[Summary, int]:
+def publish(layer: Layer, municipality: Municipality | None, candidates, mode) -> tuple[Summary, int]:
     """Apply the candidates atomically and bump the layer version; returns (summary, new version)."""
     with transaction.atomic():
         # One publish of a layer at a time, so versions never interleave.
         layer = Layer.objects.select_for_update().get(pk=layer.pk)
-        summary, to_update, to_create, removed = plan(
-            layer, municipality, candidates, mode
-        )
+        summary, to_update, to_create, removed = plan(layer, municipality, candidates, mode)
         now = timezone.now()
         municipalities = dict(Municipality.objects.values_list("code", "pk"))
         wards = dict(Ward.objects.values_list("code", "pk"))
@@ -134,10 +128,7 @@ def publish(
             )
         if to_create:
             Feature.objects.bulk_create(
-                [
-                    fill(Feature(layer=layer, source_id=c.source_id), c)
-                    for c in to_create
-                ],
+                [fill(Feature(layer=layer, source_id=c.source_id), c) for c in to_create],
                 batch_size=1000,
             )
         layer.bump_version()

@@ -14,9 +14,7 @@ class Finding:
     message_ja: str
     message_en: str
     severity: str = ERROR
-    row: int | None = (
-        None  # 1-based data row or feature number; None for the file as a whole
-    )
+    row: int | None = None  # 1-based data row or feature number; None for the file as a whole
     field: str | None = None
     value: str | None = None
 
@@ -28,9 +26,7 @@ class Finding:
         if self.field:
             where += f", {self.field}"
         shown = f" (value: {self.value})" if self.value not in (None, "") else ""
-        return (
-            f"[{self.severity}] {where}: {self.message_en}{shown} / {self.message_ja}"
-        )
+        return f"[{self.severity}] {where}: {self.message_en}{shown} / {self.message_ja}"
 
 
 class ImportRefused(Exception):

@@ -87,9 +87,7 @@ class UploadWorkspace:
         ):
             path = self.tempdir / "unpacked"
             safe_unzip(self.source, path, self.name)
-        return Upload(
-            self.source, self.name, size, sha256_of(self.source), path, self.options
-        )
+        return Upload(self.source, self.name, size, sha256_of(self.source), path, self.options)
 
     def __exit__(self, *exc):
         if self.tempdir is not None:
@@ -109,10 +107,7 @@ def safe_unzip(archive: Path, dest: Path, display_name: str):
             )
         total = sum(m.file_size for m in members)
         packed = max(1, sum(m.compress_size for m in members))
-        if (
-            total > settings.MAX_ZIP_EXPANDED_BYTES
-            or total / packed > settings.MAX_ZIP_EXPANSION_RATIO
-        ):
+        if total > settings.MAX_ZIP_EXPANDED_BYTES or total / packed > settings.MAX_ZIP_EXPANSION_RATIO:
             raise file_error(
                 "zip_too_large",
                 f"{display_name}: zip の展開後のサイズが大きすぎます（{total:,} バイト）",
@@ -138,10 +133,7 @@ def safe_unzip(archive: Path, dest: Path, display_name: str):
                 # Count what is really written: the sizes in the zip's directory can lie.
                 for block in iter(lambda: src.read(1 << 20), b""):
                     written += len(block)
-                    if (
-                        written > member.file_size
-                        or written > settings.MAX_ZIP_EXPANDED_BYTES
-                    ):
+                    if written > member.file_size or written > settings.MAX_ZIP_EXPANDED_BYTES:
                         raise file_error(
                             "zip_too_large",
                             f"{display_name}: zip の内容が宣言より大きいです: {name}",

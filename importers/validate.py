@@ -43,9 +43,7 @@ class RowValidator:
         self.kind = kind
         self.mapping = mapping
         self.places = places
-        self.municipality_code = (
-            municipality_code  # None: place each feature by its location
-        )
+        self.municipality_code = municipality_code  # None: place each feature by its location
         self.transform = transform
         self.seen_ids: dict[tuple[str, str], int] = {}
 
@@ -53,14 +51,12 @@ class RowValidator:
         findings = []
 
         def add(code, ja, en, field=None, value=None, severity=ERROR):
-            findings.append(
-                Finding(code, ja, en, severity, row.number, field, short(value))
-            )
+            findings.append(Finding(code, ja, en, severity, row.number, field, short(value)))
 
         raw = column_mapping.apply(self.mapping, row.attributes)
         geometry = self.check_geometry(row, add)
         name = raw["name"] or ""
-        if not str(name).strip():
+        if self.kind.name_required and not str(name).strip():
             add(
                 "required",
                 "名称がありません",
@@ -68,9 +64,7 @@ class RowValidator:
                 field=self.mapping.name or "name",
             )
         if self.kind.derive:
-            raw["properties"].update(
-                self.kind.derive(str(raw["source_id"] or ""), raw["properties"])
-            )
+            raw["properties"].update(self.kind.derive(str(raw["source_id"] or ""), raw["properties"]))
         properties, problems = self.kind.clean_properties(raw["properties"])
         for p in problems:
             column = self.mapping.fields.get(p.field, p.field)
@@ -210,9 +204,7 @@ class RowValidator:
         if not geometry.is_valid:
             reason = shapely.is_valid_reason(geometry)
             repaired = shapely.make_valid(geometry)
-            if repaired.is_empty or not self.kind.accepts_geometry(
-                _main_type(repaired)
-            ):
+            if repaired.is_empty or not self.kind.accepts_geometry(_main_type(repaired)):
                 add(
                     "invalid_geometry",
                     f"不正なジオメトリです: {reason}",
@@ -233,16 +225,8 @@ class RowValidator:
 
 def _main_type(geometry):
     if geometry.geom_type == "GeometryCollection":
-        polygonal = [
-            g for g in geometry.geoms if g.geom_type in ("Polygon", "MultiPolygon")
-        ]
-        return (
-            "Polygon"
-            if polygonal
-            else geometry.geoms[0].geom_type
-            if len(geometry.geoms)
-            else "Empty"
-        )
+        polygonal = [g for g in geometry.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+        return "Polygon" if polygonal else geometry.geoms[0].geom_type if len(geometry.geoms) else "Empty"
     return geometry.geom_type
 
 
@@ -261,10 +245,6 @@ def _position(geometry) -> str:
 
 def derived_id(name, geometry) -> str:
     """A stable ID for files without one: name and position (to about 1 m)."""
-    point = (
-        geometry
-        if geometry.geom_type == "Point"
-        else shapely.point_on_surface(geometry)
-    )
+    point = geometry if geometry.geom_type == "Point" else shapely.point_on_surface(geometry)
     key = f"{name}|{point.x:.5f}|{point.y:.5f}"
-    return "H" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:15]
+    return "H" + hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:15]

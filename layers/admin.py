@@ -15,6 +15,7 @@ class LocalOSMWidget(OSMWidget):
     default_zoom = 10
 
     class Media:
+        extend = False
         css = {"all": ("vendor/ol/ol.css", "gis/css/ol3.css")}
         js = ("vendor/ol/ol.js", "gis/js/OLMapWidget.js")
 
@@ -53,9 +54,7 @@ class LayerAdmin(admin.ModelAdmin):
     readonly_fields = ("version", "updated_at")
 
     def has_delete_permission(self, request, obj=None):
-        return is_prefecture_admin(request.user) and super().has_delete_permission(
-            request, obj
-        )
+        return is_prefecture_admin(request.user) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Feature)

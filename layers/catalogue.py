@@ -1,15 +1,16 @@
 """The layer catalogue: what a client needs to draw a layer and build its filter UI."""
 
-from django.db.models import Count
 from django.contrib.gis.db.models import Extent
+from django.db.models import Count
 from django.urls import reverse
 
 from .models import Layer
 
 
 def layer_catalogue():
-    layers = Layer.objects.annotate(
-        feature_count=Count("features"), extent=Extent("features__geom")
+    # Aggregating queries ignore Meta.ordering, so the order is explicit.
+    layers = Layer.objects.annotate(feature_count=Count("features"), extent=Extent("features__geom")).order_by(
+        "sort_order", "slug"
     )
     return [describe_layer(layer) for layer in layers]
 
@@ -27,9 +28,7 @@ def describe_layer(layer):
         "category_label": str(layer.get_category_display()),
         "version": layer.version,
         "feature_count": getattr(layer, "feature_count", None),
-        "bbox": [round(v, 6) for v in layer.extent]
-        if getattr(layer, "extent", None)
-        else None,
+        "bbox": [round(v, 6) for v in layer.extent] if getattr(layer, "extent", None) else None,
         "updated_at": layer.updated_at.isoformat(),
         "licence": layer.licence,
         "source": layer.source,

@@ -27,9 +27,7 @@ def error_response(error: MapError) -> JsonResponse:
     body = {"error": {"code": error.code, "message": error.message}}
     if error.parameter:
         body["error"]["parameter"] = error.parameter
-    return JsonResponse(
-        body, status=error.status, json_dumps_params={"ensure_ascii": False}
-    )
+    return JsonResponse(body, status=error.status, json_dumps_params={"ensure_ascii": False})
 
 
 def handles_map_errors(view):

@@ -34,9 +34,7 @@ FROM (
 """
 
 
-def layer_features(
-    layer, *, bbox=None, municipality_code=None, limit=1000, offset=0
-) -> str:
+def layer_features(layer, *, bbox=None, municipality_code=None, limit=1000, offset=0) -> str:
     """The `features` array (JSON text) of one page of a layer's features."""
     minx, miny, maxx, maxy = bbox or (None, None, None, None)
     params = {
@@ -58,7 +56,7 @@ _MUNICIPALITIES_SQL = """
 SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
     'type', 'Feature',
     'id', code,
-    'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, %(tolerance)s), 5)::json,
+    'geometry', ST_AsGeoJSON(ST_Multi(ST_SimplifyPreserveTopology(geom, %(tolerance)s)), 5)::json,
     'properties', json_build_object('code', code, 'name_ja', name_ja, 'name_kana', name_kana,
                                     'name_en', name_en, 'kind', kind)
 ) ORDER BY code), '[]'::json))::text

@@ -54,9 +54,7 @@ class Municipality(models.Model):
 class Ward(models.Model):
     """区: a ward of a designated city (大阪市 24 区, 堺市 7 区), an area belonging to its city."""
 
-    municipality = models.ForeignKey(
-        Municipality, on_delete=models.CASCADE, related_name="wards"
-    )
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="wards")
     code = models.CharField(_("code"), max_length=5, unique=True)
     name_ja = models.CharField(_("name (Japanese)"), max_length=40)
     name_kana = models.CharField(_("name (kana)"), max_length=80)
@@ -112,9 +110,7 @@ class Layer(models.Model):
     def bump_version(self):
         """Mark a publish; call inside the publishing transaction."""
         now = timezone.now()
-        Layer.objects.filter(pk=self.pk).update(
-            version=F("version") + 1, updated_at=now
-        )
+        Layer.objects.filter(pk=self.pk).update(version=F("version") + 1, updated_at=now)
         self.refresh_from_db(fields=["version", "updated_at"])
 
 
@@ -122,15 +118,11 @@ class Feature(models.Model):
     """One published feature of a layer, with properties that follow the layer kind's schema."""
 
     layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="features")
-    municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="features"
-    )
-    ward = models.ForeignKey(
-        Ward, on_delete=models.SET_NULL, null=True, blank=True, related_name="features"
-    )
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="features")
+    ward = models.ForeignKey(Ward, on_delete=models.SET_NULL, null=True, blank=True, related_name="features")
     # Stable across re-imports: the shelter 共通ID, or the dataset's own ID.
     source_id = models.CharField(_("source ID"), max_length=100)
-    name = models.CharField(_("name"), max_length=300)
+    name = models.CharField(_("name"), max_length=300, blank=True)
     name_kana = models.CharField(_("name (kana)"), max_length=300, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     geom = models.GeometryField(_("geometry"), srid=4326)
@@ -155,18 +147,11 @@ class Feature(models.Model):
     def clean(self):
         kind = self.layer.kind_spec
         if self.geom is not None and not kind.accepts_geometry(self.geom.geom_type):
-            raise ValidationError(
-                {
-                    "geom": _("This layer takes %(types)s.")
-                    % {"types": "/".join(kind.geometry_types)}
-                }
-            )
+            raise ValidationError({"geom": _("This layer takes %(types)s.") % {"types": "/".join(kind.geometry_types)}})
         clean, problems = kind.clean_properties(self.properties or {})
         errors = [p for p in problems if p.severity == "error"]
         if errors:
-            raise ValidationError(
-                {"properties": [f"{p.field}: {p.message_en}" for p in errors]}
-            )
+            raise ValidationError({"properties": [f"{p.field}: {p.message_en}" for p in errors]})
         self.properties = clean
 
 
@@ -178,9 +163,7 @@ class Role(models.Model):
         DATA_EDITOR = "data_editor", _("Municipal data editor")
         DISASTER_STAFF = "disaster_staff", _("Municipal disaster staff")
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="map_roles"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="map_roles")
     name = models.CharField(_("role"), max_length=30, choices=Name.choices)
     municipality = models.ForeignKey(
         Municipality,
@@ -194,15 +177,10 @@ class Role(models.Model):
         verbose_name = _("staff role")
         verbose_name_plural = _("staff roles")
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "name", "municipality"], name="role_unique_per_user"
-            ),
+            models.UniqueConstraint(fields=["user", "name", "municipality"], name="role_unique_per_user"),
             models.CheckConstraint(
                 condition=models.Q(name="prefecture_admin", municipality__isnull=True)
-                | (
-                    ~models.Q(name="prefecture_admin")
-                    & models.Q(municipality__isnull=False)
-                ),
+                | (~models.Q(name="prefecture_admin") & models.Q(municipality__isnull=False)),
                 name="role_municipality_matches_scope",
             ),
         ]

@@ -10,9 +10,7 @@ def find_municipality(text: str) -> Municipality:
     value = unicodedata.normalize("NFKC", str(text)).strip()
     if value.isdigit() and len(value) == 6:
         if check_digit(value[:5]) != value[5]:
-            raise Municipality.DoesNotExist(
-                f"{value}: the check digit should be {check_digit(value[:5])}"
-            )
+            raise Municipality.DoesNotExist(f"{value}: the check digit should be {check_digit(value[:5])}")
         value = value[:5]
     if value.isdigit() and len(value) == 4:
         value = "0" + value  # a code that lost its leading zero in a spreadsheet
@@ -24,7 +22,5 @@ def find_municipality(text: str) -> Municipality:
             or Municipality.objects.filter(name_en__iexact=value).first()
         )
     if found is None:
-        raise Municipality.DoesNotExist(
-            f"no municipality {text!r} (give a 5-digit code, 6-digit code or name)"
-        )
+        raise Municipality.DoesNotExist(f"no municipality {text!r} (give a 5-digit code, 6-digit code or name)")
     return found

@@ -14,30 +14,17 @@ def parse_bbox(value):
         return None
     parts = value.split(",")
     if len(parts) != 4:
-        raise InvalidParameter(
-            "bbox needs four numbers: minx,miny,maxx,maxy", parameter="bbox"
-        )
+        raise InvalidParameter("bbox needs four numbers: minx,miny,maxx,maxy", parameter="bbox")
     try:
         minx, miny, maxx, maxy = (float(p) for p in parts)
     except ValueError:
-        raise InvalidParameter(
-            "bbox values must be numbers", parameter="bbox"
-        ) from None
+        raise InvalidParameter("bbox values must be numbers", parameter="bbox") from None
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
         raise InvalidParameter("bbox values must be finite", parameter="bbox")
-    if not (
-        -180 <= minx <= 180
-        and -180 <= maxx <= 180
-        and -90 <= miny <= 90
-        and -90 <= maxy <= 90
-    ):
-        raise InvalidParameter(
-            "bbox is outside lon −180..180, lat −90..90", parameter="bbox"
-        )
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+        raise InvalidParameter("bbox is outside lon −180..180, lat −90..90", parameter="bbox")
     if minx > maxx or miny > maxy:
-        raise InvalidParameter(
-            "bbox minimum is greater than its maximum", parameter="bbox"
-        )
+        raise InvalidParameter("bbox minimum is greater than its maximum", parameter="bbox")
     return minx, miny, maxx, maxy
 
 
@@ -47,13 +34,9 @@ def parse_int(value, name, default, minimum=0, maximum=None):
     try:
         number = int(value)
     except ValueError:
-        raise InvalidParameter(
-            f"{name} must be a whole number", parameter=name
-        ) from None
+        raise InvalidParameter(f"{name} must be a whole number", parameter=name) from None
     if number < minimum or (maximum is not None and number > maximum):
-        raise InvalidParameter(
-            f"{name} must be between {minimum} and {maximum}", parameter=name
-        )
+        raise InvalidParameter(f"{name} must be between {minimum} and {maximum}", parameter=name)
     return number
 
 
@@ -67,7 +50,5 @@ def parse_municipality_code(value):
         return None
     value = value.strip()
     if not value.isascii() or not value.isdigit() or len(value) not in (5, 6):
-        raise InvalidParameter(
-            "municipality must be a 5- or 6-digit code", parameter="municipality"
-        )
+        raise InvalidParameter("municipality must be a 5- or 6-digit code", parameter="municipality")
     return value[:5]

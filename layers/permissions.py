@@ -13,9 +13,7 @@ def _roles(user):
         return []
     cached = getattr(user, "_map_roles_cache", None)
     if cached is None:
-        cached = list(
-            Role.objects.filter(user=user).values_list("name", "municipality_id")
-        )
+        cached = list(Role.objects.filter(user=user).values_list("name", "municipality_id"))
         user._map_roles_cache = cached
     return cached
 
@@ -43,9 +41,7 @@ def can_update_status(user, shelter) -> bool:
     """May `user` change the live status of `shelter` (a Feature of a shelter layer)?"""
     if is_prefecture_admin(user):
         return True
-    return shelter.municipality_id in _municipality_ids_with(
-        user, Role.Name.DISASTER_STAFF
-    )
+    return shelter.municipality_id in _municipality_ids_with(user, Role.Name.DISASTER_STAFF)
 
 
 def editable_municipalities(user, role_name=Role.Name.DATA_EDITOR):

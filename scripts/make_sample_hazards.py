@@ -227,9 +227,7 @@ def smooth_noise_1d(rng: random.Random, wavelengths):
     total = sum(a for a, _, _ in terms)
 
     def f(s: float) -> float:
-        return (
-            sum(a * math.sin(2 * math.pi * s / wl + ph) for a, wl, ph in terms) / total
-        )
+        return sum(a * math.sin(2 * math.pi * s / wl + ph) for a, wl, ph in terms) / total
 
     return f
 
@@ -255,12 +253,8 @@ def make_displacement(rng: random.Random, components):
     def apply(coords):
         out = []
         for x, y in coords:
-            dx = sum(
-                a * math.sin(k * (x * c + y * s) + ph) for a, k, c, s, ph in xs_waves
-            )
-            dy = sum(
-                a * math.sin(k * (x * c + y * s) + ph) for a, k, c, s, ph in ys_waves
-            )
+            dx = sum(a * math.sin(k * (x * c + y * s) + ph) for a, k, c, s, ph in xs_waves)
+            dy = sum(a * math.sin(k * (x * c + y * s) + ph) for a, k, c, s, ph in ys_waves)
             out.append((x + dx, y + dy))
         return out
 
@@ -270,7 +264,7 @@ def make_displacement(rng: random.Random, components):
 def capsule_buffer(points, radii):
     """Variable-width buffer: union of hulls of consecutive circles."""
     pieces = []
-    circles = [Point(p).buffer(r, quad_segs=8) for p, r in zip(points, radii)]
+    circles = [Point(p).buffer(r, quad_segs=8) for p, r in zip(points, radii, strict=False)]
     for a, b in itertools.pairwise(circles):
         pieces.append(shapely.union(a, b).convex_hull)
     return shapely.union_all(pieces)
@@ -295,11 +289,7 @@ def geometry_json(geom_lonlat):
 
 
 def _on_grid(geom) -> bool:
-    return all(
-        round(v, COORD_DECIMALS) == v
-        for xy in shapely.get_coordinates(geom).tolist()
-        for v in xy
-    )
+    return all(round(v, COORD_DECIMALS) == v for xy in shapely.get_coordinates(geom).tolist() for v in xy)
 
 
 def snap_lonlat(geom_lonlat):
@@ -316,9 +306,7 @@ def snap_lonlat(geom_lonlat):
             cur = clean(
                 shapely.transform(
                     cur,
-                    lambda c: [
-                        [round(v, COORD_DECIMALS) for v in xy] for xy in c.tolist()
-                    ],
+                    lambda c: [[round(v, COORD_DECIMALS) for v in xy] for xy in c.tolist()],
                 )
             )
             if cur is None:
@@ -388,7 +376,7 @@ def river_bands(river, rng: random.Random):
                     )
                 )
         centres, radii = [], []
-        for p, s, (nx, ny) in zip(pts, s_values, normals):
+        for p, s, (nx, ny) in zip(pts, s_values, normals, strict=False):
             if not s0 <= s <= s1:
                 continue
             t = 1.0
@@ -403,16 +391,14 @@ def river_bands(river, rng: random.Random):
             off = width * (
                 0.28 * onoise(s)
                 + bias
-                + sum(0.6 * b * side for b, (_c, _w, _a, side) in zip(bump, lobes))
+                + sum(0.6 * b * side for b, (_c, _w, _a, side) in zip(bump, lobes, strict=False))
             )
             centres.append((p.x + nx * off, p.y + ny * off))
             radii.append(r)
         buf = capsule_buffer(centres, radii)
         buf = shapely.segmentize(buf, 60.0)
         scale = width / 2400.0
-        wobble = make_displacement(
-            rng, [(80.0 * max(scale, 0.35), 1400.0), (20.0 * max(scale, 0.35), 380.0)]
-        )
+        wobble = make_displacement(rng, [(80.0 * max(scale, 0.35), 1400.0), (20.0 * max(scale, 0.35), 380.0)])
         buf = shapely.make_valid(wobble(buf))
         if inner is not None:
             buf = shapely.union(buf, inner)  # guarantee nesting
@@ -478,11 +464,7 @@ def blob(rng: random.Random, cx, cy, radius, elongation, angle):
     for i in range(n):
         t = 2 * math.pi * (i + rng.uniform(-0.25, 0.25)) / n
         r = radius * (
-            1.0
-            + sum(
-                a * math.sin((k + 2) * t + ph)
-                for k, (a, ph) in enumerate(zip(amps, phases))
-            )
+            1.0 + sum(a * math.sin((k + 2) * t + ph) for k, (a, ph) in enumerate(zip(amps, phases, strict=False)))
         )
         x, y = r * math.cos(t) * elongation, r * math.sin(t) / math.sqrt(elongation)
         ca, sa = math.cos(angle), math.sin(angle)
@@ -493,9 +475,7 @@ def blob(rng: random.Random, cx, cy, radius, elongation, angle):
 def max_extent(geom):
     rect = geom.minimum_rotated_rectangle
     xs, ys = rect.exterior.coords.xy
-    return max(
-        math.hypot(xs[i + 1] - xs[i], ys[i + 1] - ys[i]) for i in range(len(xs) - 1)
-    )
+    return max(math.hypot(xs[i + 1] - xs[i], ys[i + 1] - ys[i]) for i in range(len(xs) - 1))
 
 
 def phenomenon_sequence(rng, n):
@@ -579,11 +559,7 @@ def build_landslide_features(munis_m, flood_union_m, rng):
                 entries.append(("special_warning", specials[idx]))
             for zone_class, geom in entries:
                 serial += 1
-                label = (
-                    "土砂災害警戒区域"
-                    if zone_class == "warning"
-                    else "土砂災害特別警戒区域"
-                )
+                label = "土砂災害警戒区域" if zone_class == "warning" else "土砂災害特別警戒区域"
                 features.append(
                     {
                         "geom_m": geom,
@@ -655,9 +631,7 @@ def main(argv=None) -> int:
         "features": out_features,
     }
     output.parent.mkdir(parents=True, exist_ok=True)
-    data = (
-        json.dumps(collection, ensure_ascii=False, separators=(",", ":")) + "\n"
-    ).encode("utf-8")
+    data = (json.dumps(collection, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
     output.write_bytes(data)
     n_flood = sum(1 for f in out_features if f["properties"]["hazard_type"] == "flood")
     print(

@@ -57,8 +57,20 @@ def live_app(django_db_setup, tmp_path_factory):
     env = dict(os.environ, DATABASE_URL=_test_database_url(), DEBUG="true", PYTHONUNBUFFERED="1")
     with open(log, "w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "mapapp.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
-             "--threads", "4", "--access-logfile", "-"],  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "mapapp.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                "2",
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+            ],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -13,9 +13,7 @@ class SourceRow:
     number: int  # 1-based data row (CSV) or feature number (other formats)
     attributes: dict
     geometry: object = None  # shapely geometry in the source CRS, or None
-    geometry_problem: tuple[str, str, str] | None = (
-        None  # (code, ja, en) when the geometry was unreadable
-    )
+    geometry_problem: tuple[str, str, str] | None = None  # (code, ja, en) when the geometry was unreadable
 
 
 @dataclass
@@ -25,6 +23,4 @@ class SourceTable:
     rows: Iterator[SourceRow]
     encoding: str = ""
     crs: CRS | None = None  # declared by the file; None when it declares nothing
-    notes: list = field(
-        default_factory=list
-    )  # Findings about the file as a whole (warnings)
+    notes: list = field(default_factory=list)  # Findings about the file as a whole (warnings)

@@ -39,13 +39,7 @@ def can_read(upload) -> bool:
 
 
 def normalise_header(name: str) -> str:
-    return (
-        unicodedata.normalize("NFKC", name or "")
-        .strip()
-        .lstrip("\ufeff")
-        .replace(" ", "")
-        .lower()
-    )
+    return unicodedata.normalize("NFKC", name or "").strip().lstrip("\ufeff").replace(" ", "").lower()
 
 
 def _find(columns, wanted, chosen=None):
@@ -127,11 +121,7 @@ def read(upload) -> SourceTable:
         for number, record in enumerate(records[start + 1 :], start=1):
             if not any(cell.strip() for cell in record):
                 continue
-            attributes = {
-                h: (record[i] if i < len(record) else "")
-                for i, h in enumerate(header)
-                if h
-            }
+            attributes = {h: (record[i] if i < len(record) else "") for i, h in enumerate(header) if h}
             geometry, problem = None, None
             raw_lat = record[lat_index] if lat_index < len(record) else ""
             raw_lon = record[lon_index] if lon_index < len(record) else ""
@@ -153,6 +143,4 @@ def read(upload) -> SourceTable:
                 )
             yield SourceRow(number, attributes, geometry, problem)
 
-    return SourceTable(
-        FORMAT, columns, rows(), encoding=encoding, crs=None, notes=notes
-    )
+    return SourceTable(FORMAT, columns, rows(), encoding=encoding, crs=None, notes=notes)

@@ -40,9 +40,7 @@ def declared_crs(text, display_name):
 
 
 def read(upload):
-    text, encoding = decode_text(
-        upload.path.read_bytes(), upload.name, upload.options.encoding
-    )
+    text, encoding = decode_text(upload.path.read_bytes(), upload.name, upload.options.encoding)
     crs = declared_crs(text, upload.name) or CRS.from_epsg(4326)
     ds = open_datasource(upload.path, upload.name)
     return table_from_layers(

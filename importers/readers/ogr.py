@@ -54,9 +54,7 @@ def crs_of_layer(layer) -> CRS | None:
     return CRS.from_wkt(srs.wkt)
 
 
-def table_from_layers(
-    fmt, layers, display_name, encoding, crs, notes=None
-) -> SourceTable:
+def table_from_layers(fmt, layers, display_name, encoding, crs, notes=None) -> SourceTable:
     notes = list(notes or [])
     if len(layers) > 1:
         notes.append(
@@ -87,11 +85,7 @@ def table_from_layers(
                             field=name,
                         ) from None
                 geometry, problem = None, None
-                ogr_geom = (
-                    feature.geom
-                    if feature.geom_type.num != 0 or _has_geom(feature)
-                    else None
-                )
+                ogr_geom = feature.geom if feature.geom_type.num != 0 or _has_geom(feature) else None
                 if ogr_geom is None:
                     problem = (
                         "missing_geometry",
@@ -100,9 +94,7 @@ def table_from_layers(
                     )
                 else:
                     try:
-                        geometry = shapely.force_2d(
-                            shapely.from_wkb(bytes(ogr_geom.wkb))
-                        )
+                        geometry = shapely.force_2d(shapely.from_wkb(bytes(ogr_geom.wkb)))
                     except (shapely.errors.GEOSException, GDALException) as exc:
                         problem = (
                             "unreadable_geometry",

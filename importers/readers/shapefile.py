@@ -28,11 +28,7 @@ def dbf_encoding(shp_path, display_name, override=None) -> str:
     cpg = shp_path.with_suffix(".cpg")
     if not cpg.exists():
         cpg = next(
-            (
-                p
-                for p in shp_path.parent.glob("*")
-                if p.name.lower() == shp_path.stem.lower() + ".cpg"
-            ),
+            (p for p in shp_path.parent.glob("*") if p.name.lower() == shp_path.stem.lower() + ".cpg"),
             cpg,
         )
     if cpg.exists():
@@ -92,6 +88,4 @@ def read(upload):
             )
         )
     ds = open_datasource(shp, upload.name, encoding=encoding)
-    return table_from_layers(
-        FORMAT, pick_layers(ds, upload.name), upload.name, encoding, crs, notes
-    )
+    return table_from_layers(FORMAT, pick_layers(ds, upload.name), upload.name, encoding, crs, notes)

@@ -4,8 +4,7 @@ from . import childcare, clinic, hazard_zone, park, shelter
 from .base import LayerKind
 
 KINDS: dict[str, LayerKind] = {
-    module.KIND.slug: module.KIND
-    for module in (shelter, hazard_zone, childcare, park, clinic)
+    module.KIND.slug: module.KIND for module in (shelter, hazard_zone, childcare, park, clinic)
 }
 
 
@@ -13,12 +12,8 @@ def get_kind(slug: str) -> LayerKind:
     try:
         return KINDS[slug]
     except KeyError:
-        raise LookupError(
-            f"unknown layer kind {slug!r}; known: {', '.join(KINDS)}"
-        ) from None
+        raise LookupError(f"unknown layer kind {slug!r}; known: {', '.join(KINDS)}") from None
 
 
 def kind_choices():
-    return [
-        (slug, f"{kind.label_ja} / {kind.label_en}") for slug, kind in KINDS.items()
-    ]
+    return [(slug, f"{kind.label_ja} / {kind.label_en}") for slug, kind in KINDS.items()]

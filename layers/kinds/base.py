@@ -69,10 +69,7 @@ class Field:
             "required": self.required,
         }
         if self.codes:
-            out["codes"] = [
-                {"value": c.value, "label": {"ja": c.label_ja, "en": c.label_en}}
-                for c in self.codes
-            ]
+            out["codes"] = [{"value": c.value, "label": {"ja": c.label_ja, "en": c.label_en}} for c in self.codes]
         return out
 
 
@@ -93,9 +90,7 @@ class LayerKind:
     slug: str
     label_ja: str
     label_en: str
-    geometry_types: tuple[
-        str, ...
-    ]  # "Point", "Polygon", "LineString" (Multi* accepted alike)
+    geometry_types: tuple[str, ...]  # "Point", "Polygon", "LineString" (Multi* accepted alike)
     fields: tuple[Field, ...]
     # Columns for the attributes every feature has, beyond the generic ones in COMMON_COLUMNS.
     source_id_columns: tuple[str, ...] = ()
@@ -105,6 +100,8 @@ class LayerKind:
     # Properties carried in vector tiles (the rest come from the feature endpoint).
     tile_properties: tuple[str, ...] = ()
     min_zoom: int = 8
+    # Hazard polygons and similar areas often have no name of their own.
+    name_required: bool = True
     # Optional: fills properties the files imply but do not state (e.g. a designation read from the ID).
     derive: Callable[[str, dict], dict] | None = None
     fields_by_name: dict = field(init=False, repr=False, compare=False)
@@ -151,9 +148,7 @@ class LayerKind:
 
 
 def is_blank(value) -> bool:
-    return (
-        value is None or (isinstance(value, str) and value.strip() == "") or value == []
-    )
+    return value is None or (isinstance(value, str) and value.strip() == "") or value == []
 
 
 _NUMBER_NOISE = re.compile(r"[,\s　人名㎡m²]")
@@ -191,13 +186,8 @@ def coerce(f: Field, value):
             raise ValueError(
                 f"{label}が数値ではありません: {value!r}",
                 f"{f.label_en} is not a number: {value!r}",
-            )
-        if (
-            f.minimum is not None
-            and number < f.minimum
-            or f.maximum is not None
-            and number > f.maximum
-        ):
+            ) from None
+        if (f.minimum is not None and number < f.minimum) or (f.maximum is not None and number > f.maximum):
             raise ValueError(
                 f"{label}が範囲外です: {value!r}",
                 f"{f.label_en} is out of range ({f.minimum}–{f.maximum}): {value!r}",
@@ -231,11 +221,7 @@ def coerce(f: Field, value):
             )
         return code.value, []
     if f.type in (CODES, TAGS):
-        items = (
-            value
-            if isinstance(value, (list, tuple))
-            else re.split(r"[;；、,，]", str(value))
-        )
+        items = value if isinstance(value, (list, tuple)) else re.split(r"[;；、,，]", str(value))
         items = [str(i).strip() for i in items if str(i).strip()]
         if f.type == TAGS:
             return list(dict.fromkeys(items)), []

@@ -60,9 +60,7 @@ KIND = LayerKind(
             columns=("収容定員",),
             minimum=0,
         ),
-        Field(
-            "accepted_ages", STRING, "受入年齢", "Accepted ages", columns=("受入年齢",)
-        ),
+        Field("accepted_ages", STRING, "受入年齢", "Accepted ages", columns=("受入年齢",)),
         Field(
             "temporary_care",
             BOOLEAN,

@@ -35,12 +35,8 @@ KIND = LayerKind(
         ),
         Field("beds", INTEGER, "病床数", "Beds", columns=("病床数",), minimum=0),
         Field("days", STRING, "診療曜日", "Days open", columns=("診療曜日",)),
-        Field(
-            "opening_time", STRING, "診療開始時間", "Opens", columns=("診療開始時間",)
-        ),
-        Field(
-            "closing_time", STRING, "診療終了時間", "Closes", columns=("診療終了時間",)
-        ),
+        Field("opening_time", STRING, "診療開始時間", "Opens", columns=("診療開始時間",)),
+        Field("closing_time", STRING, "診療終了時間", "Closes", columns=("診療終了時間",)),
         Field("phone", STRING, "電話番号", "Phone", columns=("電話番号", "TEL")),
         Field("url", STRING, "URL", "URL", columns=("URL",)),
     ),

@@ -89,4 +89,5 @@ KIND = LayerKind(
     ),
     tile_properties=("hazard_type", "depth_rank", "zone_class"),
     min_zoom=8,
+    name_required=False,
 )

@@ -23,12 +23,8 @@ class Command(BaseCommand):
     help = "Load the Osaka sample data (fixtures/demo.toml). Files already published unchanged are skipped."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--manifest", default=str(settings.BASE_DIR / "fixtures" / "demo.toml")
-        )
-        parser.add_argument(
-            "--force", action="store_true", help="re-import files even when unchanged"
-        )
+        parser.add_argument("--manifest", default=str(settings.BASE_DIR / "fixtures" / "demo.toml"))
+        parser.add_argument("--force", action="store_true", help="re-import files even when unchanged")
 
     def handle(self, *args, manifest, force, **options):
         manifest = Path(manifest)
@@ -36,9 +32,7 @@ class Command(BaseCommand):
         root = manifest.parent
 
         if force or Municipality.objects.count() < 43:
-            m, w = load_boundaries(
-                root / spec["boundaries"]["n03"], root / spec["boundaries"]["names"]
-            )
+            m, w = load_boundaries(root / spec["boundaries"]["n03"], root / spec["boundaries"]["names"])
             self.stdout.write(f"Boundaries: {m} municipalities, {w} wards")
 
         layers = {}
@@ -51,23 +45,13 @@ class Command(BaseCommand):
         failures = 0
         for entry in spec["imports"]:
             layer = layers[entry["layer"]]
-            files = (
-                sorted((root / entry["folder"]).iterdir())
-                if "folder" in entry
-                else [root / entry["file"]]
-            )
+            files = sorted((root / entry["folder"]).iterdir()) if "folder" in entry else [root / entry["file"]]
             for path in files:
-                code = (
-                    path.stem
-                    if entry.get("municipality_from_file_name")
-                    else entry.get("municipality")
-                )
+                code = path.stem if entry.get("municipality_from_file_name") else entry.get("municipality")
                 municipality = find_municipality(code) if code else None
                 if not force and self._already_published(layer, municipality, path):
                     continue
-                options = ImportOptions(
-                    encoding=entry.get("encoding"), srs=entry.get("srs")
-                )
+                options = ImportOptions(encoding=entry.get("encoding"), srs=entry.get("srs"))
                 result = run_import(
                     path,
                     layer=layer,
@@ -93,19 +77,13 @@ class Command(BaseCommand):
     @staticmethod
     def _already_published(layer, municipality, path):
         """This file was published here and no other file has replaced it since (upserts only add)."""
-        published = ImportRun.objects.filter(
-            layer=layer, municipality=municipality, status=ImportRun.Status.PUBLISHED
-        )
+        published = ImportRun.objects.filter(layer=layer, municipality=municipality, status=ImportRun.Status.PUBLISHED)
         sha256 = sha256_of(path)
-        last_of_file = (
-            published.filter(file_sha256=sha256).order_by("-created_at").first()
-        )
+        last_of_file = published.filter(file_sha256=sha256).order_by("-created_at").first()
         if last_of_file is None:
             return False
         replaced_since = (
-            published.filter(
-                mode=ImportRun.Mode.REPLACE, created_at__gt=last_of_file.created_at
-            )
+            published.filter(mode=ImportRun.Mode.REPLACE, created_at__gt=last_of_file.created_at)
             .exclude(file_sha256=sha256)
             .exists()
         )

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from layers.models import Municipality, Role
 
-DEMO_PASSWORD = "osaka-demo-2026"
+DEMO_PASSWORD = "osaka-demo-2026"  # noqa: S105 - printed for the local demo only
 DEMO_ACCOUNTS = (
     # username, role, municipality code, superuser
     ("demo", Role.Name.PREFECTURE_ADMIN, None, True),

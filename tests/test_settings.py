@@ -1,0 +1,37 @@
+"""Production settings: `check --deploy` has nothing serious to say when DEBUG is off."""
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_deploy_check_is_clean_with_debug_off():
+    env = dict(
+        os.environ,
+        DEBUG="false",
+        SECRET_KEY="a-long-random-production-secret-key-3f9c1e7d5b2a4c6e8f0a1b3c5d7e9f1a",
+        ALLOWED_HOSTS="map.example.jp",
+    )
+    out = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # HSTS preload is a commitment for the domain's owner to make, not a default (security.W021).
+    serious = [line for line in out.stderr.splitlines() if "?: (" in line and "security.W021" not in line]
+    assert not serious, out.stderr
+
+
+def test_debug_off_without_a_secret_key_refuses_to_start():
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env["DEBUG"] = "false"
+    out = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode != 0
+    assert "SECRET_KEY must be set" in out.stderr
