@@ -35,3 +35,18 @@ def test_debug_off_without_a_secret_key_refuses_to_start():
     )
     assert out.returncode != 0
     assert "SECRET_KEY must be set" in out.stderr
+
+
+def test_static_files_collect_for_production(tmp_path):
+    """With DEBUG off, static files are hashed and compressed; a missing reference would fail here."""
+    env = dict(os.environ, DEBUG="false", SECRET_KEY="collect-only", STATIC_ROOT=str(tmp_path / "static"))
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    assert (tmp_path / "static/staticfiles.json").exists()
+    assert list((tmp_path / "static/vendor/leaflet").glob("leaflet.*.js"))

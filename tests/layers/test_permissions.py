@@ -39,7 +39,7 @@ def test_disaster_staff_update_status_only_in_own_municipality(places):
 
 
 def test_prefecture_admin_and_superuser_may_do_everything(places):
-    suita, toyonaka = places
+    _, toyonaka = places
     admin = user_with(Role.Name.PREFECTURE_ADMIN)
     root = User.objects.create_superuser("root", password="x")
     shelter = Feature.objects.filter(layer__slug="shelters", municipality=toyonaka).first()
