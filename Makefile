@@ -39,7 +39,8 @@ format: venv ## Apply ruff's fixes and formatting
 setup: system venv vendor messages $(DB_SETUP)
 
 messages: venv ## Compile the translation catalogues (locale/*/LC_MESSAGES/*.po)
-	@$(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules
+	@if compgen -G "locale/*/LC_MESSAGES/*.po" >/dev/null; then \
+		$(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules; fi
 
 system: ## Install missing Debian/Ubuntu packages (PostGIS, GDAL, Node.js)
 	@bash scripts/install-system-packages.sh
