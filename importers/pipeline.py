@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import shapely
 from django.conf import settings
+from django.db import transaction
 
 from layers.models import Layer, Municipality
 
@@ -106,9 +107,13 @@ def run_import(
     if mode == DRY_RUN:
         result.summary = plan(layer, municipality, candidates, publish_mode or REPLACE)[0]
         return _finish(result, ImportRun.Status.REPORTED)
-    result.summary, version = publish(layer, municipality, candidates, mode)
-    run.published_version = version
-    return _finish(result, ImportRun.Status.PUBLISHED)
+    with transaction.atomic():
+        result.summary, published = publish(layer, municipality, candidates, mode, user=user)
+        run.published_version = published.version
+        _finish(result, ImportRun.Status.PUBLISHED)
+        published.import_run = run
+        published.save(update_fields=["import_run"])
+    return result
 
 
 def _validate_rows(rows, validator, result, progress):

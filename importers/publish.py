@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from layers.models import Feature, Layer, Municipality, Ward
 
+from .versions import record_version
+
 REPLACE = "replace"
 UPSERT = "upsert"
 
@@ -88,8 +90,11 @@ def _geos(geometry):
     return GEOSGeometry(memoryview(shapely.to_wkb(geometry)), srid=4326)
 
 
-def publish(layer: Layer, municipality: Municipality | None, candidates, mode) -> tuple[Summary, int]:
-    """Apply the candidates atomically and bump the layer version; returns (summary, new version)."""
+def publish(layer: Layer, municipality: Municipality | None, candidates, mode, user=None):
+    """Apply the candidates atomically, bump the layer version and snapshot it.
+
+    Returns (summary, PublishedVersion).
+    """
     with transaction.atomic():
         # One publish of a layer at a time, so versions never interleave.
         layer = Layer.objects.select_for_update().get(pk=layer.pk)
@@ -132,4 +137,5 @@ def publish(layer: Layer, municipality: Municipality | None, candidates, mode) -
                 batch_size=1000,
             )
         layer.bump_version()
-    return summary, layer.version
+        published = record_version(layer, municipality, user=user)
+    return summary, published
