@@ -90,3 +90,6 @@ class FeatureSnapshot(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["published_version", "municipality"])]
+
+    def __str__(self):
+        return f"{self.name or self.source_id} (v{self.published_version.version})"
