@@ -16,7 +16,8 @@ from django.db import transaction
 
 from layers.models import Municipality, Ward
 
-from .readers import geojson
+from .crs import JGD2011, transformer_to_wgs84
+from .readers import reader_for
 from .report import file_error
 from .upload import UploadWorkspace
 
@@ -31,11 +32,14 @@ def _multipolygon(geometries):
 
 
 def read_n03(path) -> dict[str, list]:
-    """Polygons by N03_007 code."""
+    """Polygons by N03_007 code, from N03 as GeoJSON or a zipped Shapefile, in EPSG:4326."""
     by_code = defaultdict(list)
     with UploadWorkspace(path) as upload:
-        table = geojson.read(upload)
+        table = reader_for(upload).read(upload)
+        transform = transformer_to_wgs84(table.crs or JGD2011)
         for row in table.rows:
+            if row.geometry is not None and transform is not None:
+                row.geometry = transform(row.geometry)
             code = (row.attributes.get("N03_007") or "").strip()
             if code and row.geometry is not None:
                 by_code[code].append(row.geometry)

@@ -96,6 +96,7 @@ def run_import(
                 Places(),
                 municipality.code if municipality else None,
                 crs_module.transformer_to_wgs84(source_crs),
+                projected=source_crs.is_projected,
             )
             candidates = _validate_rows(_chain(first, rows), validator, result, progress)
     except ImportRefused as refused:

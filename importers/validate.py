@@ -39,12 +39,13 @@ def _in_japan(x, y):
 
 
 class RowValidator:
-    def __init__(self, kind: LayerKind, mapping, places, municipality_code, transform):
+    def __init__(self, kind: LayerKind, mapping, places, municipality_code, transform, projected=False):
         self.kind = kind
         self.mapping = mapping
         self.places = places
         self.municipality_code = municipality_code  # None: place each feature by its location
         self.transform = transform
+        self.projected = projected and transform is not None
         self.seen_ids: dict[tuple[str, str], int] = {}
 
     def check(self, row) -> tuple[Candidate | None, list[Finding]]:
@@ -64,7 +65,8 @@ class RowValidator:
                 field=self.mapping.name or "name",
             )
         if self.kind.derive:
-            raw["properties"].update(self.kind.derive(str(raw["source_id"] or ""), raw["properties"]))
+            derived = self.kind.derive(str(raw["source_id"] or ""), raw["properties"], row.attributes)
+            raw["properties"].update(derived)
         properties, problems = self.kind.clean_properties(raw["properties"])
         for p in problems:
             column = self.mapping.fields.get(p.field, p.field)
@@ -84,17 +86,19 @@ class RowValidator:
         if code is None:
             code = self.places.municipality_code_at(geometry)
             if code is None:
-                add(
-                    "outside_prefecture",
-                    "大阪府の区域外です",
-                    "The location is outside Osaka Prefecture",
-                )
+                if self.lands_when_swapped(row.geometry):
+                    add_swapped_xy(add)
+                else:
+                    add("outside_prefecture", "大阪府の区域外です", "The location is outside Osaka Prefecture")
                 return None, findings
         elif not self.places.within_municipality(geometry, code):
             # Municipalities do designate sites across their border (a shared school, a regional park);
             # far away is a typo (e.g. 129.9 for 139.9), near is worth a look but legitimate.
             metres = self.places.metres_outside(geometry, code)
             far = metres > settings.MAX_METRES_OUTSIDE_MUNICIPALITY
+            if far and self.lands_when_swapped(row.geometry):
+                add_swapped_xy(add)
+                return None, findings
             add(
                 "outside_municipality",
                 f"位置が市区町村 {code} の区域外です（約 {metres:,.0f} m）",
@@ -131,6 +135,17 @@ class RowValidator:
             ward_code=self.places.ward_code_at(geometry, code),
         )
         return candidate, findings
+
+    def lands_when_swapped(self, source_geometry) -> bool:
+        """Plane coordinates only: would swapping X and Y put the feature where it belongs?"""
+        if not self.projected or source_geometry is None:
+            return False
+        swapped = self.transform(_swap_xy(source_geometry))
+        if not np.isfinite(shapely.get_coordinates(swapped)).all():
+            return False
+        if self.municipality_code:
+            return self.places.within_municipality(swapped, self.municipality_code)
+        return self.places.municipality_code_at(swapped) is not None
 
     def check_geometry(self, row, add):
         geometry = row.geometry
@@ -171,6 +186,7 @@ class RowValidator:
                 field="geometry",
             )
             return None
+        source_geometry = geometry
         if self.transform is not None:
             geometry = self.transform(geometry)
             coords = shapely.get_coordinates(geometry)
@@ -184,7 +200,9 @@ class RowValidator:
                 return None
         x, y = coords[:, 0].mean(), coords[:, 1].mean()
         if not _in_japan(x, y):
-            if _in_japan(y, x):
+            if self.lands_when_swapped(source_geometry):
+                add_swapped_xy(add)
+            elif _in_japan(y, x):
                 add(
                     "swapped_coordinates",
                     "緯度と経度が入れ替わっています",
@@ -221,6 +239,20 @@ class RowValidator:
             )
             geometry = _keep_main_type(repaired)
         return shapely.set_precision(geometry, GRID)
+
+
+def _swap_xy(geometry):
+    return shapely.transform(geometry, lambda coords: coords[:, ::-1])
+
+
+def add_swapped_xy(add):
+    # Japanese surveying names the northing X and the easting Y, the reverse of GIS order.
+    add(
+        "swapped_xy",
+        "X と Y が入れ替わっています（測量の X は北方向、Y は東方向です）",
+        "X and Y are swapped (in Japanese surveying X is the northing and Y the easting)",
+        field="geometry",
+    )
 
 
 def _main_type(geometry):

@@ -103,7 +103,8 @@ class LayerKind:
     # Hazard polygons and similar areas often have no name of their own.
     name_required: bool = True
     # Optional: fills properties the files imply but do not state (e.g. a designation read from the ID).
-    derive: Callable[[str, dict], dict] | None = None
+    # Called as derive(source_id, properties, attributes) with the row's raw attributes; returns additions.
+    derive: Callable[[str, dict, dict], dict] | None = None
     fields_by_name: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

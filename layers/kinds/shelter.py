@@ -26,7 +26,7 @@ DISASTER_TYPES = (
 )
 
 
-def derive(source_id: str, properties: dict) -> dict:
+def derive(source_id: str, properties: dict, attributes: dict) -> dict:
     """Designation and shelter type from the 共通ID (E + code5 + serial5 + major + minor + seq).
 
     Major type 1 is 指定避難所 (minor 1 general, 2 welfare), 2 is 指定緊急避難場所.

@@ -141,3 +141,42 @@ def test_missing_coordinate_columns_refuse_the_file_with_its_name(db, tmp_path, 
     (error,) = result.errors
     assert error.code == "coordinate_columns_missing"
     assert "nocoords.csv" in error.message_en
+
+
+def test_plane_rectangular_coordinates_with_a_zone(db, tmp_path, suita):
+    """Zone VI metres (EPSG:6674), columns named X/Y in GIS order: easting, northing."""
+    from pyproj import Transformer
+
+    to_plane = Transformer.from_crs(4326, 6674, always_xy=True)
+    easting, northing = to_plane.transform(*SUITA_POINT)
+    layer = make_layer()
+    header = ["ID", "名称", "X", "Y", "災害種別_地震"]
+    path = write_csv(tmp_path / "plane.csv", header, [["1", "吹田市役所", f"{easting:.3f}", f"{northing:.3f}", "1"]])
+    result = run_import(path, layer=layer, municipality=suita, options=ImportOptions(srs="EPSG:6674"))
+    assert result.published, [str(f) for f in result.findings]
+    geom = Feature.objects.get(layer=layer).geom
+    assert (geom.x, geom.y) == pytest.approx(SUITA_POINT, abs=1e-6)
+
+
+def test_plane_coordinates_in_survey_order_are_reported_as_swapped(db, tmp_path, suita):
+    from pyproj import Transformer
+
+    easting, northing = Transformer.from_crs(4326, 2448, always_xy=True).transform(*SUITA_POINT)
+    header = ["ID", "名称", "X", "Y", "災害種別_地震"]
+    # Surveyors' order: X = northing, Y = easting.
+    path = write_csv(tmp_path / "survey.csv", header, [["1", "吹田市役所", f"{northing:.3f}", f"{easting:.3f}", "1"]])
+    result = run_import(path, layer=make_layer(), municipality=suita, mode="dry_run",
+                        options=ImportOptions(srs="2448"))  # fmt: skip
+    assert [f.code for f in result.errors] == ["swapped_xy"]
+
+
+def test_plane_coordinates_without_a_declared_crs_are_assumed_zone_vi_and_said_so(db, tmp_path, suita):
+    from pyproj import Transformer
+
+    easting, northing = Transformer.from_crs(4326, 6674, always_xy=True).transform(*SUITA_POINT)
+    header = ["ID", "名称", "X", "Y", "災害種別_地震"]
+    path = write_csv(tmp_path / "p.csv", header, [["1", "吹田市役所", f"{easting:.3f}", f"{northing:.3f}", "1"]])
+    result = run_import(path, layer=make_layer(), municipality=suita, mode="dry_run")
+    assumed = next(f for f in result.findings if f.code == "crs_assumed")
+    assert assumed.value == "EPSG:6674" and assumed.severity == "warning"
+    assert not result.errors
