@@ -37,6 +37,9 @@ class ImportRun(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     report = models.JSONField(default=list, blank=True)
     published_version = models.PositiveBigIntegerField(null=True, blank=True)
+    # The uploaded file as received, kept privately so a reviewed dry run can be published as is.
+    stored_file = models.CharField(max_length=500, blank=True)
+    options = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -67,6 +67,7 @@ def run_import(
     options = options or ImportOptions()
     kind = layer.kind_spec
     run = ImportRun(
+        options={k: v for k, v in vars(options).items() if v},
         layer=layer,
         municipality=municipality,
         user=user,
