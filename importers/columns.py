@@ -16,6 +16,8 @@ class ColumnMap:
     name: str | None = None
     name_kana: str | None = None
     address: str | None = None
+    # The standard datasets' code of the municipality where the feature is (所在地_…, else the publisher's).
+    municipality_code: str | None = None
     fields: dict[str, str] = field(default_factory=dict)  # field name -> column
     flags: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> code -> flag column
 
@@ -28,6 +30,15 @@ class ColumnMap:
             "fields": self.fields,
             "flags": self.flags,
         }
+
+
+MUNICIPALITY_CODE_COLUMNS = (
+    "所在地_全国地方公共団体コード",
+    "全国地方公共団体コード",
+    "都道府県コード又は市区町村コード",
+    "市区町村コード",
+    "市町村コード",
+)
 
 
 def _first(columns_by_key, candidates):
@@ -47,6 +58,7 @@ def map_columns(kind: LayerKind, columns: list[str]) -> tuple[ColumnMap, list[Fi
         name=_first(by_key, (*kind.name_columns, "name")),
         name_kana=_first(by_key, (*kind.name_kana_columns, "name_kana")),
         address=_first(by_key, (*kind.address_columns, "address")),
+        municipality_code=_first(by_key, MUNICIPALITY_CODE_COLUMNS),
     )
     for f in kind.fields:
         column = _first(by_key, (f.name, *f.columns))
@@ -101,6 +113,7 @@ def apply(mapping: ColumnMap, attributes: dict) -> dict:
         "name": get(mapping.name),
         "name_kana": get(mapping.name_kana),
         "address": get(mapping.address),
+        "municipality_code": get(mapping.municipality_code),
         "properties": {name: get(column) for name, column in mapping.fields.items()},
     }
     for field_name, flags in mapping.flags.items():

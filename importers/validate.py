@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +11,7 @@ import shapely
 from django.conf import settings
 
 from layers.kinds.base import LayerKind
+from layers.models import check_digit
 
 from . import columns as column_mapping
 from .report import ERROR, WARNING, Finding, short
@@ -79,6 +81,9 @@ class RowValidator:
                 severity=p.severity,
             )
 
+        if raw["municipality_code"] not in (None, ""):
+            self.check_municipality_code(raw["municipality_code"], add)
+
         if geometry is None or any(f.severity == ERROR for f in findings):
             return None, findings
 
@@ -135,6 +140,45 @@ class RowValidator:
             ward_code=self.places.ward_code_at(geometry, code),
         )
         return candidate, findings
+
+    def check_municipality_code(self, value, add):
+        """A 5-digit JIS code or the 6-digit code with its check digit; spreadsheets drop leading zeros."""
+        column = self.mapping.municipality_code
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        if text.endswith(".0"):
+            text = text[:-2]  # read back from a spreadsheet number
+        if not text.isdigit() or not 4 <= len(text) <= 6:
+            add("invalid_municipality_code", f"団体コードが不正です: {text}", f"Not a municipality code: {text}",
+                field=column, value=value)  # fmt: skip
+            return
+        if len(text) == 6 and check_digit(text[:5]) != text[5]:
+            add(
+                "invalid_municipality_code",
+                f"団体コードの検査数字が違います（{check_digit(text[:5])} のはず）: {text}",
+                f"The check digit of the municipality code is wrong (should be {check_digit(text[:5])}): {text}",
+                field=column,
+                value=value,
+            )
+            return
+        if len(text) < 5 or (len(text) == 5 and check_digit("0" + text[:4]) == text[4] and text[:2] != "27"):
+            add(
+                "code_lost_leading_zero",
+                f"団体コードの先頭の 0 が落ちています: {text} → {text.zfill(len(text) + 1)}",
+                f"The municipality code lost its leading zero: {text} → {text.zfill(len(text) + 1)}",
+                field=column,
+                value=value,
+                severity=WARNING,
+            )
+            return
+        if self.municipality_code and text[:5] != self.municipality_code:
+            add(
+                "other_municipality_code",
+                f"団体コード {text} が取り込み先の市区町村 {self.municipality_code} と異なります",
+                f"The row's municipality code {text} differs from the target municipality {self.municipality_code}",
+                field=column,
+                value=value,
+                severity=WARNING,
+            )
 
     def lands_when_swapped(self, source_geometry) -> bool:
         """Plane coordinates only: would swapping X and Y put the feature where it belongs?"""

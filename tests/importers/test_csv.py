@@ -180,3 +180,22 @@ def test_plane_coordinates_without_a_declared_crs_are_assumed_zone_vi_and_said_s
     assumed = next(f for f in result.findings if f.code == "crs_assumed")
     assert assumed.value == "EPSG:6674" and assumed.severity == "warning"
     assert not result.errors
+
+
+@pytest.mark.parametrize(
+    "code,finding,severity",
+    [
+        ("272051", None, None),
+        ("27205", None, None),
+        ("272059", "invalid_municipality_code", "error"),
+        ("92011", "code_lost_leading_zero", "warning"),  # 宇都宮市 092011 read as a number
+        ("271004", "other_municipality_code", "warning"),
+        ("吹田", "invalid_municipality_code", "error"),
+    ],
+)
+def test_municipality_code_column_is_checked(db, tmp_path, suita, code, finding, severity):
+    header = ["全国地方公共団体コード", "ID", "名称", "緯度", "経度", "災害種別_地震"]
+    path = write_csv(tmp_path / "c.csv", header, [[code, "1", "吹田市役所", SUITA_POINT[1], SUITA_POINT[0], "1"]])
+    result = run_import(path, layer=make_layer(), municipality=suita, mode="dry_run")
+    found = [(f.code, f.severity) for f in result.findings if "code" in f.code and f.field == "全国地方公共団体コード"]
+    assert found == ([(finding, severity)] if finding else [])
