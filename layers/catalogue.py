@@ -4,19 +4,53 @@ from django.contrib.gis.db.models import Extent
 from django.db.models import Count
 from django.urls import reverse
 
+from .errors import NotFound
 from .models import Layer
+from .params import describe_filter_parameters
+
+
+def get_layer(slug) -> Layer:
+    """The layer named by a URL, or NotFound (404)."""
+    try:
+        return Layer.objects.get(slug=slug)
+    except Layer.DoesNotExist:
+        raise NotFound(f"no layer {slug!r}") from None
+
+
+def layers_with_extent():
+    # Aggregating queries ignore Meta.ordering, so the order is explicit.
+    return Layer.objects.annotate(feature_count=Count("features"), extent=Extent("features__geom")).order_by(
+        "sort_order", "slug"
+    )
+
+
+def layer_with_extent(slug) -> Layer:
+    layer = layers_with_extent().filter(slug=slug).first()
+    if layer is None:
+        raise NotFound(f"no layer {slug!r}")
+    return layer
 
 
 def layer_catalogue():
-    # Aggregating queries ignore Meta.ordering, so the order is explicit.
-    layers = Layer.objects.annotate(feature_count=Count("features"), extent=Extent("features__geom")).order_by(
-        "sort_order", "slug"
-    )
-    return [describe_layer(layer) for layer in layers]
+    return [describe_layer(layer) for layer in layers_with_extent()]
+
+
+def tile_url_template(layer) -> str:
+    """The tile URL a client should use: it carries the version, so the tiles may be cached for good."""
+    path = reverse("tile", kwargs={"slug": layer.slug, "z": "0", "x": "0", "y": "0"})
+    return path.replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf") + f"?v={layer.version}"
 
 
 def describe_layer(layer):
     kind = layer.kind_spec
+    parameters = describe_filter_parameters(kind)
+    fields = []
+    for f in kind.fields:
+        described = f.describe()
+        if f.filterable:
+            described["parameters"] = parameters[f.name]
+        fields.append(described)
+    extent = getattr(layer, "extent", None)
     return {
         "slug": layer.slug,
         "name": {"ja": layer.name_ja, "en": layer.name_en},
@@ -28,14 +62,19 @@ def describe_layer(layer):
         "category_label": str(layer.get_category_display()),
         "version": layer.version,
         "feature_count": getattr(layer, "feature_count", None),
-        "bbox": [round(v, 6) for v in layer.extent] if getattr(layer, "extent", None) else None,
+        "bbox": [round(v, 6) for v in extent] if extent else None,
         "updated_at": layer.updated_at.isoformat(),
         "licence": layer.licence,
         "source": layer.source,
         "attribution": layer.attribution,
         "features_url": reverse("layer-features", args=[layer.slug]),
-        "fields": [f.describe() for f in kind.fields],
+        "csv_url": reverse("layer-features", args=[layer.slug]) + "?format=csv",
+        "tile_url": tile_url_template(layer),
+        "tilejson_url": reverse("tilejson", args=[layer.slug]),
+        "ogc_url": reverse("ogc-collection", args=[layer.slug]),
+        "fields": fields,
         "filterable_fields": [f.name for f in kind.filterable_fields],
+        "filter_parameters": parameters,
         "tile_properties": list(kind.tile_properties),
         "min_zoom": kind.min_zoom,
     }

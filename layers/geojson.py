@@ -2,54 +2,84 @@
 
 from django.db import connection
 
+from .params import COMMON_PROPERTIES
+from .selection import FROM_FEATURES, Selection
+
 # Six decimals of a degree is about 0.1 m: more than any source's accuracy.
 COORDINATE_DECIMALS = 6
 
-_FEATURE_SQL = f"""
-SELECT coalesce(json_agg(f.doc ORDER BY f.id), '[]'::json)::text
-FROM (
-    SELECT feat.id, json_build_object(
+_FEATURE_DOC = f"""json_build_object(
         'type', 'Feature',
         'id', feat.id,
         'geometry', ST_AsGeoJSON(feat.geom, {COORDINATE_DECIMALS})::json,
-        'properties', jsonb_build_object(
+        'properties', (jsonb_build_object(
             'source_id', feat.source_id,
             'name', feat.name,
             'name_kana', feat.name_kana,
             'address', feat.address,
             'municipality', m.code,
             'ward', w.code
-        ) || feat.properties
-    ) AS doc
-    FROM layers_feature feat
-    JOIN layers_municipality m ON m.id = feat.municipality_id
-    LEFT JOIN layers_ward w ON w.id = feat.ward_id
-    WHERE feat.layer_id = %(layer)s
-      AND (%(code)s::text IS NULL OR m.code = %(code)s)
-      AND (%(minx)s::float8 IS NULL
-           OR feat.geom && ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4326))
-    ORDER BY feat.id
-    LIMIT %(limit)s OFFSET %(offset)s
-) f
+        ) || feat.properties) - %(drop)s::text[]
+    )"""
+
+# One row more than the page tells whether there is a next page, without counting everything.
+_PAGE_SQL = """
+SELECT coalesce(json_agg(p.doc ORDER BY p.id) FILTER (WHERE p.n <= %(limit)s), '[]'::json)::text, count(*)
+FROM (
+    SELECT s.id, s.doc, row_number() OVER (ORDER BY s.id) AS n
+    FROM (
+        SELECT feat.id, {doc} AS doc
+        {from_}
+        WHERE {where}
+        ORDER BY feat.id
+        LIMIT %(limit)s + 1 OFFSET %(offset)s
+    ) s
+) p
 """
+
+_COUNT_SQL = "SELECT count(*) {from_} WHERE {where}"
+
+_ONE_SQL = "SELECT {doc}::text {from_} WHERE feat.layer_id = %(layer)s AND feat.id = %(id)s"
+
+
+def _dropped(kind, fields):
+    """Property keys to remove so that only `fields` remain (None: keep all)."""
+    if fields is None:
+        return []
+    return [name for name in (*COMMON_PROPERTIES, *(f.name for f in kind.fields)) if name not in fields]
+
+
+def feature_page(selection: Selection, *, kind, limit, offset=0, fields=None) -> tuple[str, int, bool]:
+    """(JSON text of one page's `features` array, how many it holds, whether another page follows)."""
+    where, params = selection.where()
+    params.update(limit=limit, offset=offset, drop=_dropped(kind, fields))
+    sql = _PAGE_SQL.format(doc=_FEATURE_DOC, from_=FROM_FEATURES, where=where)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        features, fetched = cursor.fetchone()
+    return features, min(fetched, limit), fetched > limit
+
+
+def count_features(selection: Selection) -> int:
+    where, params = selection.where()
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_SQL.format(from_=FROM_FEATURES, where=where), params)
+        return cursor.fetchone()[0]
+
+
+def one_feature(layer, feature_id, *, fields=None) -> str | None:
+    """One feature as GeoJSON text, or None."""
+    params = {"layer": layer.pk, "id": feature_id, "drop": _dropped(layer.kind_spec, fields)}
+    with connection.cursor() as cursor:
+        cursor.execute(_ONE_SQL.format(doc=_FEATURE_DOC, from_=FROM_FEATURES), params)
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def layer_features(layer, *, bbox=None, municipality_code=None, limit=1000, offset=0) -> str:
     """The `features` array (JSON text) of one page of a layer's features."""
-    minx, miny, maxx, maxy = bbox or (None, None, None, None)
-    params = {
-        "layer": layer.pk,
-        "code": municipality_code,
-        "minx": minx,
-        "miny": miny,
-        "maxx": maxx,
-        "maxy": maxy,
-        "limit": limit,
-        "offset": offset,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_FEATURE_SQL, params)
-        return cursor.fetchone()[0]
+    selection = Selection(layer.pk, bbox=bbox, municipality_code=municipality_code)
+    return feature_page(selection, kind=layer.kind_spec, limit=limit, offset=offset)[0]
 
 
 _MUNICIPALITIES_SQL = """

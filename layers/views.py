@@ -1,23 +1,33 @@
 """Read endpoints: thin views that parse parameters, call one domain function and shape the answer."""
 
+import json
 import logging
 
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.views import APIView
 
-from . import geojson, params
-from .catalogue import layer_catalogue
-from .errors import NotFound, handles_map_errors
-from .models import Layer
+from . import caching, exports, geojson, params, tiles
+from .catalogue import describe_layer, get_layer, layer_catalogue, layer_with_extent, tile_url_template
+from .errors import InvalidParameter, MapError, error_response, handles_map_errors
+from .selection import Selection
 
 log = logging.getLogger(__name__)
 
 GEOJSON = "application/geo+json"
+MVT = "application/vnd.mapbox-vector-tile"
 
 
 def _json_text(text, content_type="application/json", status=200):
     return HttpResponse(text, content_type=f"{content_type}; charset=utf-8", status=status)
+
+
+def _json(doc, content_type="application/json"):
+    return _json_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), content_type)
 
 
 @require_GET
@@ -41,26 +51,225 @@ def healthz(request):
     )
 
 
-@require_GET
-def layers_index(request):
-    return JsonResponse({"layers": layer_catalogue()}, json_dumps_params={"ensure_ascii": False})
+# ---------------------------------------------------------------- REST API (documented by drf-spectacular)
+
+
+class _FirstRenderer(BaseContentNegotiation):
+    """The views write their own bodies; `?format=` is ours (csv), not DRF's renderer switch."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ReadView(APIView):
+    """Public and read-only: no sessions, no authentication, MapError → the one JSON error shape."""
+
+    authentication_classes = ()
+    permission_classes = ()
+    content_negotiation_class = _FirstRenderer
+    http_method_names = ["get", "head", "options"]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, MapError):
+            return error_response(exc)
+        return super().handle_exception(exc)
+
+
+class LayerIndex(ReadView):
+    @extend_schema(
+        summary="Layer catalogue",
+        operation_id="layers_list",
+        description="Every layer with its version, feature count, bbox, licence, tile URL template (carrying the "
+        "version) and its fields with types, ja/en labels, code lists and filter parameter names.",
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        fingerprint = caching.catalogue_fingerprint()
+        etag = caching.etag_for("catalogue", fingerprint, request.LANGUAGE_CODE)
+
+        def build():
+            text = caching.cached_document(
+                f"catalogue:{fingerprint}:{request.LANGUAGE_CODE}",
+                lambda: json.dumps({"layers": layer_catalogue()}, ensure_ascii=False),
+            )
+            return _json_text(text)
+
+        return caching.conditional(request, etag, build)
+
+
+class LayerDetail(ReadView):
+    @extend_schema(
+        summary="One layer of the catalogue", operation_id="layer_retrieve", responses={200: OpenApiTypes.OBJECT}
+    )
+    def get(self, request, slug):
+        layer = get_layer(slug)
+        etag = caching.etag_for("layer", layer.pk, layer.version, caching.catalogue_fingerprint())
+        return caching.conditional(request, etag, lambda: _json(describe_layer(layer_with_extent(slug))))
+
+
+_FEATURE_PARAMETERS = [
+    OpenApiParameter("bbox", str, description="minx,miny,maxx,maxy in lon/lat (EPSG:4326)"),
+    OpenApiParameter("municipality", str, description="5-digit or 6-digit municipality code, e.g. 27205"),
+    OpenApiParameter("q", str, description="part of the name or kana"),
+    OpenApiParameter("limit", int, description="page size, 1 to FEATURES_MAX_LIMIT (default 1000; CSV: all)"),
+    OpenApiParameter("offset", int, description="features to skip"),
+    OpenApiParameter("fields", str, description="comma-separated properties to return"),
+    OpenApiParameter("format", str, enum=["geojson", "csv"], description="csv: the standard open-data columns"),
+    OpenApiParameter("encoding", str, enum=["utf-8", "cp932"], description="CSV encoding (UTF-8 has a BOM)"),
+    OpenApiParameter(
+        "<field>",
+        str,
+        description="Any filterable field of the layer's kind, by the names its catalogue entry lists under "
+        "`filter_parameters` (e.g. disaster=flood, type=認可私立保育所, department=小児科). Comma-separated values "
+        "match any of them; numeric fields also take <field>_min and <field>_max.",
+    ),
+]
+
+
+class LayerFeatures(ReadView):
+    @extend_schema(
+        summary="A layer's features",
+        description="GeoJSON FeatureCollection, paged with limit/offset and a `next` link; or CSV with format=csv.",
+        parameters=_FEATURE_PARAMETERS,
+        responses={(200, GEOJSON): OpenApiTypes.OBJECT, (200, "text/csv"): OpenApiTypes.STR},
+    )
+    def get(self, request, slug):
+        layer = get_layer(slug)
+        kind = layer.kind_spec
+        query = request.GET
+        output = (query.get("format") or "geojson").lower()
+        if output not in ("geojson", "json", "csv"):
+            raise InvalidParameter("format must be geojson or csv", parameter="format")
+        selection = Selection(
+            layer.pk,
+            bbox=params.parse_bbox(query.get("bbox")),
+            municipality_code=params.parse_municipality_code(query.get("municipality")),
+            q=params.parse_query_text(query.get("q")),
+            filters=tuple(params.parse_filters(query, kind)),
+        )
+        etag = caching.etag_for("features", layer.pk, layer.version, caching.query_key(request))
+        if output == "csv":
+            encoding = (query.get("encoding") or "utf-8").lower()
+            if encoding not in exports.ENCODINGS:
+                raise InvalidParameter("encoding must be utf-8 or cp932", parameter="encoding")
+            page = (params.parse_limit(query.get("limit")), params.parse_offset(query.get("offset")))
+            if "limit" not in query:
+                page = (None, page[1])  # the whole selection: an export is not paged unless asked
+            return caching.conditional(request, etag, lambda: _csv_response(layer, selection, encoding, page))
+        limit = params.parse_limit(query.get("limit"))
+        offset = params.parse_offset(query.get("offset"))
+        fields = params.parse_fields(query.get("fields"), kind)
+
+        def build():
+            features, returned, more = geojson.feature_page(
+                selection, kind=kind, limit=limit, offset=offset, fields=fields
+            )
+            links = [{"rel": "self", "href": request.build_absolute_uri(), "type": GEOJSON}]
+            if more:
+                links.append({"rel": "next", "href": _with_query(request, offset=offset + limit), "type": GEOJSON})
+            head = {
+                "type": "FeatureCollection",
+                "layer": layer.slug,
+                "version": layer.version,
+                "numberReturned": returned,
+                "links": links,
+            }
+            body = json.dumps(head, ensure_ascii=False)[:-1] + f',"features":{features}}}'
+            response = _json_text(body, GEOJSON)
+            if more:
+                response["Link"] = f'<{links[-1]["href"]}>; rel="next"'
+            return response
+
+        return caching.conditional(request, etag, build)
+
+
+def _with_query(request, **changes):
+    query = request.GET.copy()
+    for key, value in changes.items():
+        query[key] = str(value)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def _csv_response(layer, selection, encoding, page):
+    codec = exports.ENCODINGS[encoding]
+    charset = "Windows-31J" if codec == "cp932" else "utf-8"
+    response = StreamingHttpResponse(
+        exports.csv_chunks(selection, layer.kind_spec, encoding, limit=page[0], offset=page[1]),
+        content_type=f"text/csv; charset={charset}",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{layer.slug}-v{layer.version}.csv"'
+    return response
+
+
+class Municipalities(ReadView):
+    @extend_schema(summary="The 43 municipal boundaries, simplified", responses={(200, GEOJSON): OpenApiTypes.OBJECT})
+    def get(self, request):
+        body = caching.cached_document("municipalities", geojson.municipality_boundaries, timeout=3600)
+        etag = caching.etag_for("municipalities", body)
+        return caching.conditional(request, etag, lambda: _json_text(body, GEOJSON))
+
+
+layers_index = LayerIndex.as_view()
+layer_detail = LayerDetail.as_view()
+layer_features = LayerFeatures.as_view()
+municipalities = Municipalities.as_view()
+
+
+# ---------------------------------------------------------------- vector tiles
+
+
+def _tile_response(tile: bytes, etag, cache_control):
+    if tile:
+        response = HttpResponse(tile, content_type=MVT)
+    else:
+        response = HttpResponse(status=204)
+        del response["Content-Type"]
+    return caching.finish(response, etag, cache_control)
 
 
 @require_GET
 @handles_map_errors
-def layer_features(request, slug):
-    layer = Layer.objects.filter(slug=slug).first()
-    if layer is None:
-        raise NotFound(f"no layer {slug!r}")
-    bbox = params.parse_bbox(request.GET.get("bbox"))
-    code = params.parse_municipality_code(request.GET.get("municipality"))
-    limit = params.parse_limit(request.GET.get("limit"))
-    offset = params.parse_int(request.GET.get("offset"), "offset", 0, maximum=10_000_000)
-    features = geojson.layer_features(layer, bbox=bbox, municipality_code=code, limit=limit, offset=offset)
-    body = f'{{"type":"FeatureCollection","layer":"{layer.slug}","version":{layer.version},"features":{features}}}'
-    return _json_text(body, GEOJSON)
+def tile(request, slug, z, x, y):
+    """One MVT tile. With `?v=N` (the catalogue's URLs) it is immutable; a hot tile comes from the cache."""
+    z, x, y = params.parse_tile(z, x, y)
+    wanted = params.parse_version(request.GET.get("v"))
+    if wanted is not None:
+        # The URL names the version, so the ETag and a cached tile need no database round trip.
+        etag = caching.etag_for("tile", slug, wanted, z, x, y)
+        if response := caching.not_modified(request, etag):
+            return caching.finish(response, etag, caching.IMMUTABLE)
+        cached = caching.cached_tile(slug, wanted, z, x, y)
+        if cached is not None:
+            return _tile_response(cached, etag, caching.IMMUTABLE)
+    layer = get_layer(slug)
+    if wanted is not None and wanted != layer.version:
+        # An old version's URL: send the client to the current one rather than serve changed bytes under it.
+        response = HttpResponseRedirect(f"{request.path}?v={layer.version}")
+        response["Cache-Control"] = caching.short_lived()
+        return response
+    etag = caching.etag_for("tile", slug, layer.version, z, x, y)
+    cache_control = caching.IMMUTABLE if wanted is not None else caching.short_lived()
+    if response := caching.not_modified(request, etag):
+        return caching.finish(response, etag, cache_control)
+    data = caching.cached_tile(slug, layer.version, z, x, y)
+    if data is None:
+        data = tiles.layer_tile(layer, z, x, y)
+        caching.store_tile(slug, layer.version, z, x, y, data)
+    return _tile_response(data, etag, cache_control)
 
 
 @require_GET
-def municipalities(request):
-    return _json_text(geojson.municipality_boundaries(), GEOJSON)
+@handles_map_errors
+def tilejson(request, slug):
+    layer = get_layer(slug)
+    etag = caching.etag_for("tilejson", layer.pk, layer.version, request.get_host())
+
+    def build():
+        described = layer_with_extent(slug)
+        url = request.build_absolute_uri(tile_url_template(layer)).replace("%7B", "{").replace("%7D", "}")
+        return _json(tiles.tilejson(layer, tiles_url=url, bounds=described.extent))
+
+    return caching.conditional(request, etag, build)

@@ -185,3 +185,51 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Read APIs, tiles and caching (issue 6).
+INSTALLED_APPS += ["corsheaders", "drf_spectacular", "drf_spectacular_sidecar"]
+# CORS headers before anything that may answer early (CommonMiddleware, WhiteNoise).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "corsheaders.middleware.CorsMiddleware"
+)
+# Public read endpoints only; no credentials, so any origin may read them.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_URLS_REGEX = r"^/(api|tiles|ogc)/.*$"
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_EXPOSE_HEADERS = ["ETag", "Link", "Content-Disposition"]
+CORS_PREFLIGHT_MAX_AGE = 86400
+
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
+SPECTACULAR_SETTINGS = {
+    "TITLE": "大阪府 広域デジタルマップ API / Osaka wide-area map API",
+    "DESCRIPTION": "Public, read-only layer catalogue and features. Tiles: /tiles/{slug}/{z}/{x}/{y}.pbf; "
+    "OGC API - Features: /ogc/.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from the sidecar package, served as our own static files (no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Server-side cache: Redis when REDIS_URL is set (shared by all workers), process memory otherwise.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}
+}
+# Tiles: cached per layer version, so an entry can live long; 0 turns the server-side tile cache off.
+TILE_CACHE_SECONDS = env_int("TILE_CACHE_SECONDS", 7 * 24 * 3600)
+TILE_MAX_FEATURES = env_int("TILE_MAX_FEATURES", 100_000)  # features per tile, per layer
+TILE_MAX_BYTES = env_int("TILE_MAX_BYTES", 8 * 1024 * 1024)  # above this, areas are redrawn on a coarser grid
+TILE_MAX_ZOOM = env_int("TILE_MAX_ZOOM", 22)
+# Browsers and proxies: unversioned URLs briefly, versioned tile URLs for a year (they never change).
+API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 60)
+# Features per page: the REST API rejects more; OGC API clamps to it (as Part 1 asks).
+FEATURES_MAX_LIMIT = env_int("FEATURES_MAX_LIMIT", 10_000)
+FEATURES_DEFAULT_LIMIT = env_int("FEATURES_DEFAULT_LIMIT", 1_000)
+OGC_DEFAULT_LIMIT = env_int("OGC_DEFAULT_LIMIT", 100)
+
+# Municipal systems update shelter status with a token (Authorization: Token …).
+INSTALLED_APPS += ["rest_framework.authtoken"]

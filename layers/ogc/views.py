@@ -1,0 +1,140 @@
+"""OGC API - Features views: parse, call one domain function, shape the document. Cached like the REST API."""
+
+import json
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from .. import caching, geojson, params
+from ..catalogue import get_layer, layer_with_extent, layers_with_extent
+from ..errors import InvalidParameter, NotFound, handles_map_errors
+from ..selection import Selection
+from . import documents
+
+
+def _base(request):
+    return request.build_absolute_uri(reverse("ogc-landing")).rstrip("/")
+
+
+def _doc(doc, content_type=documents.JSON):
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+
+
+def _catalogue_view(request, name, build):
+    """A document that changes only with the layer rows (and the host its links name)."""
+    etag = caching.etag_for("ogc", name, caching.catalogue_fingerprint(), _base(request))
+    return caching.conditional(request, etag, build)
+
+
+@require_GET
+@handles_map_errors
+def landing(request):
+    return _catalogue_view(request, "landing", lambda: _doc(documents.landing_page(_base(request))))
+
+
+@require_GET
+@handles_map_errors
+def conformance(request):
+    return _catalogue_view(request, "conformance", lambda: _doc(documents.conformance()))
+
+
+@require_GET
+@handles_map_errors
+def api(request):
+    def build():
+        doc = documents.openapi(
+            layers_with_extent(), _base(request), settings.FEATURES_MAX_LIMIT, settings.OGC_DEFAULT_LIMIT
+        )
+        return _doc(doc, documents.OPENAPI)
+
+    return _catalogue_view(request, "api", build)
+
+
+@require_GET
+@handles_map_errors
+def collections(request):
+    return _catalogue_view(
+        request, "collections", lambda: _doc(documents.collections(layers_with_extent(), _base(request)))
+    )
+
+
+@require_GET
+@handles_map_errors
+def collection(request, slug):
+    layer = get_layer(slug)
+    etag = caching.etag_for("ogc-collection", layer.pk, layer.version, caching.catalogue_fingerprint(), _base(request))
+    return caching.conditional(
+        request, etag, lambda: _doc(documents.collection(layer_with_extent(slug), _base(request)))
+    )
+
+
+def _check_crs(query):
+    for name in ("bbox-crs", "crs"):
+        if query.get(name) not in (None, "", documents.CRS84):
+            raise InvalidParameter(f"{name}: only {documents.CRS84} is offered", parameter=name)
+
+
+@require_GET
+@handles_map_errors
+def items(request, slug):
+    layer = get_layer(slug)
+    kind = layer.kind_spec
+    query = request.GET
+    _check_crs(query)
+    selection = Selection(
+        layer.pk,
+        bbox=params.parse_bbox(query.get("bbox")),
+        filters=tuple(params.parse_filters(query, kind, strict=False)),
+    )
+    limit = params.parse_limit(query.get("limit"), default=settings.OGC_DEFAULT_LIMIT, clamp=True)
+    offset = params.parse_offset(query.get("offset"))
+    base = _base(request)
+    etag = caching.etag_for("ogc-items", layer.pk, layer.version, caching.query_key(request), base)
+
+    def build():
+        features, returned, more = geojson.feature_page(selection, kind=kind, limit=limit, offset=offset)
+        # The last page tells the total for free; otherwise count.
+        matched = offset + returned if returned and not more else geojson.count_features(selection)
+        href = f"{base}/collections/{slug}/items"
+        query_copy = query.copy()
+        query_copy["limit"] = str(limit)
+        links = [
+            {"rel": "self", "type": documents.GEOJSON, "href": f"{href}?{query_copy.urlencode()}"},
+            {"rel": "collection", "type": documents.JSON, "href": f"{base}/collections/{slug}"},
+        ]
+        if more:
+            query_copy["offset"] = str(offset + limit)
+            links.append({"rel": "next", "type": documents.GEOJSON, "href": f"{href}?{query_copy.urlencode()}"})
+        head = {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": returned, "links": links}
+        body = json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1] + f',"features":{features}}}'
+        return HttpResponse(body, content_type=f"{documents.GEOJSON}; charset=utf-8")
+
+    return caching.conditional(request, etag, build)
+
+
+@require_GET
+@handles_map_errors
+def item(request, slug, feature_id):
+    layer = get_layer(slug)
+    try:
+        pk = int(feature_id)
+    except ValueError:
+        raise NotFound(f"no feature {feature_id!r} in {slug}") from None
+    base = _base(request)
+    etag = caching.etag_for("ogc-item", layer.pk, layer.version, pk, base)
+
+    def build():
+        text = geojson.one_feature(layer, pk) if 0 < pk < 2**63 else None
+        if text is None:
+            raise NotFound(f"no feature {feature_id!r} in {slug}")
+        links = [
+            {"rel": "self", "type": documents.GEOJSON, "href": f"{base}/collections/{slug}/items/{pk}"},
+            {"rel": "collection", "type": documents.JSON, "href": f"{base}/collections/{slug}"},
+        ]
+        body = text[:-1] + ',"links":' + json.dumps(links, ensure_ascii=False) + "}"
+        return HttpResponse(body, content_type=f"{documents.GEOJSON}; charset=utf-8")
+
+    return caching.conditional(request, etag, build)
