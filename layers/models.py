@@ -188,3 +188,65 @@ class Role(models.Model):
     def __str__(self):
         where = self.municipality.name_ja if self.municipality_id else "大阪府"
         return f"{self.user} — {self.get_name_display()} ({where})"
+
+
+class ShelterStatus(models.Model):
+    """避難所開設状況: the live state of one shelter, kept apart from its imported master data.
+
+    Keyed by the shelter's municipality and stable source ID (共通ID), not by the Feature row, so
+    re-importing the master data never touches it. Change it only through layers.shelter_status.
+    """
+
+    class Opening(models.TextChoices):
+        # The values of 開設状況 in the Cabinet Office's shared disaster information items (EEI).
+        NOT_OPEN = "not_open", _("Not open (未開設)")
+        OPEN = "open", _("Open (開設)")
+        CLOSED = "closed", _("Closed (閉鎖)")
+        UNKNOWN = "unknown", _("Unknown (不明)")
+        PERMANENT = "permanent", _("Permanently open (常設)")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="shelter_statuses")
+    source_id = models.CharField(_("shelter ID"), max_length=100)
+    opening_status = models.CharField(
+        _("opening status"), max_length=20, choices=Opening.choices, default=Opening.NOT_OPEN
+    )
+    evacuee_count = models.PositiveIntegerField(_("evacuees"), default=0)
+    capacity_override = models.PositiveIntegerField(_("capacity (overrides the master data)"), null=True, blank=True)
+    marked_full = models.BooleanField(_("marked full by staff"), default=False)
+    note = models.CharField(_("public note"), max_length=200, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now, db_index=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    # Optimistic concurrency: every update names the version it was based on.
+    version = models.PositiveIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("shelter status")
+        verbose_name_plural = _("shelter statuses")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "source_id"], name="shelter_status_unique_shelter")
+        ]
+
+    def __str__(self):
+        return f"{self.source_id}: {self.get_opening_status_display()}"
+
+
+class ShelterStatusChange(models.Model):
+    """History: one row per accepted status update, with the state before and after."""
+
+    status = models.ForeignKey(ShelterStatus, on_delete=models.CASCADE, related_name="changes")
+    version = models.PositiveIntegerField()
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    before = models.JSONField()
+    after = models.JSONField()
+
+    class Meta:
+        ordering = ["status", "version"]
+        verbose_name = _("shelter status change")
+        verbose_name_plural = _("shelter status changes")
+        constraints = [models.UniqueConstraint(fields=["status", "version"], name="shelter_status_change_unique")]
+
+    def __str__(self):
+        return f"{self.status.source_id} v{self.version}"

@@ -102,6 +102,10 @@ class LayerKind:
     min_zoom: int = 8
     # Hazard polygons and similar areas often have no name of their own.
     name_required: bool = True
+    # Features of this kind carry a live status that staff update (see layers.shelter_status).
+    live_status: bool = False
+    # The property holding a feature's capacity, for occupancy.
+    capacity_field: str | None = None
     # Optional: fills properties the files imply but do not state (e.g. a designation read from the ID).
     # Called as derive(source_id, properties, attributes) with the row's raw attributes; returns additions.
     derive: Callable[[str, dict, dict], dict] | None = None

@@ -123,4 +123,6 @@ KIND = LayerKind(
     tile_properties=("designation", "shelter_type", "disasters", "capacity"),
     min_zoom=9,
     derive=derive,
+    live_status=True,
+    capacity_field="capacity",
 )

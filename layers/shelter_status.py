@@ -1,0 +1,220 @@
+"""Shelter operations: the one place that changes a shelter's live status (避難所開設状況).
+
+Every update names the version it was based on; a stale one is refused, never merged or overwritten.
+Every accepted update writes one history row with the state before and after.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from .kinds import KINDS
+from .models import Feature, ShelterStatus, ShelterStatusChange
+from .permissions import can_update_status
+
+Opening = ShelterStatus.Opening
+OPEN_STATES = (Opening.OPEN, Opening.PERMANENT)
+EDITABLE_FIELDS = ("opening_status", "evacuee_count", "capacity_override", "marked_full", "note")
+MAX_PEOPLE = 100_000
+MAX_NOTE = 200
+
+# Congestion levels as VACAN and many municipalities show them (share of capacity).
+CONGESTION_LEVELS = (
+    # value, upper bound (exclusive), ja, en
+    ("available", 0.30, "空いています", "Available"),
+    ("somewhat_crowded", 0.60, "やや混雑", "Somewhat crowded"),
+    ("crowded", 0.80, "混雑", "Crowded"),
+    ("full", None, "満", "Full"),
+)
+CONGESTION_LABELS = {value: {"ja": ja, "en": en} for value, _, ja, en in CONGESTION_LEVELS}
+STATUS_CACHE_KEY = "shelter-status-feed"
+
+
+class StatusError(Exception):
+    pass
+
+
+class NotAllowed(StatusError):
+    pass
+
+
+class InvalidUpdate(StatusError):
+    def __init__(self, field, message):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class StaleVersion(StatusError):
+    """The update was based on an older version; `current` is what is stored now."""
+
+    def __init__(self, current: ShelterStatus):
+        super().__init__(f"stale: current version is {current.version}")
+        self.current = current
+
+
+def shelter_features():
+    kinds = [slug for slug, kind in KINDS.items() if kind.live_status]
+    return Feature.objects.filter(layer__kind__in=kinds).select_related("municipality", "layer", "ward")
+
+
+def capacity_of(feature: Feature | None, status: ShelterStatus | None) -> int | None:
+    if status is not None and status.capacity_override:
+        return status.capacity_override
+    if feature is None:
+        return None
+    field = feature.layer.kind_spec.capacity_field
+    value = feature.properties.get(field) if field else None
+    return value if isinstance(value, int) and value > 0 else None
+
+
+def congestion(opening_status, evacuee_count, capacity, marked_full=False) -> str | None:
+    """空いています under 30 %, やや混雑 30–60 %, 混雑 60–80 %, 満 80 % and over; None when not open."""
+    if opening_status not in OPEN_STATES:
+        return None
+    if marked_full:
+        return "full"
+    if not capacity:
+        return None
+    share = evacuee_count / capacity
+    for value, upper, _ja, _en in CONGESTION_LEVELS:
+        if upper is None or share < upper:
+            return value
+    return "full"
+
+
+def status_for(feature: Feature) -> ShelterStatus:
+    """The stored status, or an unsaved not-open one at version 0."""
+    found = ShelterStatus.objects.filter(municipality_id=feature.municipality_id, source_id=feature.source_id).first()
+    return found or ShelterStatus(municipality_id=feature.municipality_id, source_id=feature.source_id)
+
+
+def state_of(status: ShelterStatus, feature: Feature | None = None) -> dict:
+    """The public state of a shelter, as the feed, the API and the history record it."""
+    capacity = capacity_of(feature, status)
+    return {
+        "id": status.source_id,
+        "municipality": status.municipality.code if status.municipality_id else None,
+        "status": status.opening_status,
+        "count": status.evacuee_count,
+        "capacity": capacity,
+        "capacity_override": status.capacity_override,
+        "marked_full": status.marked_full,
+        "congestion": congestion(status.opening_status, status.evacuee_count, capacity, status.marked_full),
+        "note": status.note,
+        "opened_at": status.opened_at.isoformat() if status.opened_at else None,
+        "closed_at": status.closed_at.isoformat() if status.closed_at else None,
+        "updated_at": status.updated_at.isoformat() if status.pk else None,
+        "version": status.version,
+    }
+
+
+def clean_changes(changes: dict) -> dict:
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidUpdate(sorted(unknown)[0], "not a field that can be changed")
+    clean = {}
+    if "opening_status" in changes:
+        if changes["opening_status"] not in Opening.values:
+            raise InvalidUpdate("opening_status", f"must be one of {', '.join(Opening.values)}")
+        clean["opening_status"] = changes["opening_status"]
+    for name in ("evacuee_count", "capacity_override"):
+        if name in changes:
+            value = changes[name]
+            if value in (None, "") and name == "capacity_override":
+                clean[name] = None
+                continue
+            try:
+                if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                    raise ValueError
+                number = int(value)
+            except (TypeError, ValueError, OverflowError):
+                raise InvalidUpdate(name, "must be a whole number") from None
+            if not 0 <= number <= MAX_PEOPLE:
+                raise InvalidUpdate(name, f"must be between 0 and {MAX_PEOPLE}")
+            if name == "capacity_override" and number == 0:
+                raise InvalidUpdate(name, "must be at least 1, or empty to use the master data")
+            clean[name] = number
+    if "marked_full" in changes:
+        if not isinstance(changes["marked_full"], bool):
+            raise InvalidUpdate("marked_full", "must be true or false")
+        clean["marked_full"] = changes["marked_full"]
+    if "note" in changes:
+        note = str(changes["note"] or "").strip()
+        if len(note) > MAX_NOTE:
+            raise InvalidUpdate("note", f"must be at most {MAX_NOTE} characters")
+        clean["note"] = note
+    return clean
+
+
+def update_status(feature: Feature, changes: dict, based_on: int, user) -> ShelterStatus:
+    """Apply `changes` if the stored version is still `based_on`; raise StaleVersion otherwise."""
+    if not can_update_status(user, feature):
+        raise NotAllowed("you may not update this shelter's status")
+    clean = clean_changes(changes)
+    with transaction.atomic():
+        # Make sure the row exists, then lock it: concurrent first updates must not both create it.
+        ShelterStatus.objects.bulk_create(
+            [ShelterStatus(municipality_id=feature.municipality_id, source_id=feature.source_id)],
+            ignore_conflicts=True,
+        )
+        status = ShelterStatus.objects.select_for_update().get(
+            municipality_id=feature.municipality_id, source_id=feature.source_id
+        )
+        if status.version != based_on:
+            raise StaleVersion(status)
+        before = state_of(status, feature)
+        now = timezone.now()
+        was_open = status.opening_status in OPEN_STATES
+        for name, value in clean.items():
+            setattr(status, name, value)
+        if status.opening_status in OPEN_STATES and not was_open:
+            status.opened_at, status.closed_at = now, None
+        elif status.opening_status == Opening.CLOSED and was_open:
+            status.closed_at = now
+        if status.opening_status not in OPEN_STATES:
+            status.marked_full = False
+        status.version += 1
+        status.updated_at = now
+        status.updated_by = user if getattr(user, "pk", None) else None
+        status.save()
+        ShelterStatusChange.objects.create(
+            status=status,
+            version=status.version,
+            changed_at=now,
+            changed_by=status.updated_by,
+            before=before,
+            after=state_of(status, feature),
+        )
+        transaction.on_commit(lambda: cache.delete(STATUS_CACHE_KEY))
+    return status
+
+
+def feed_fingerprint() -> str:
+    """Changes whenever any status changes: the newest update time and the number of records."""
+    agg = ShelterStatus.objects.aggregate(latest=Max("updated_at"), n=Count("id"), versions=Max("version"))
+    latest = agg["latest"].isoformat() if agg["latest"] else "-"
+    return f"{latest}/{agg['n']}"
+
+
+def status_feed(municipality_code=None) -> list[dict]:
+    """Every shelter with a status record, compact, with capacity from the master data."""
+    statuses = ShelterStatus.objects.select_related("municipality").order_by("municipality__code", "source_id")
+    if municipality_code:
+        statuses = statuses.filter(municipality__code=municipality_code)
+    features = {
+        (f.municipality_id, f.source_id): f
+        for f in shelter_features().filter(
+            source_id__in=[s.source_id for s in statuses], municipality_id__in={s.municipality_id for s in statuses}
+        )
+    }
+    out = []
+    for status in statuses:
+        state = state_of(status, features.get((status.municipality_id, status.source_id)))
+        for private in ("capacity_override", "marked_full", "version"):
+            state.pop(private)
+        out.append(state)
+    return out
