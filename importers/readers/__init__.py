@@ -1,9 +1,9 @@
 """The readers, one per file format, asked in order; the first that can read an upload reads it."""
 
 from ..report import file_error
-from . import csv, geojson, gpkg, kml, shapefile
+from . import csv, geojson, gpkg, kml, plateau, shapefile
 
-READERS = (csv, geojson, shapefile, gpkg, kml)
+READERS = (csv, geojson, plateau, shapefile, gpkg, kml)
 
 
 def reader_for(upload):
