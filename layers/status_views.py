@@ -9,6 +9,8 @@ from datetime import datetime
 from django.http import HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status as http
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.response import Response
@@ -72,6 +74,11 @@ class ShelterStatusView(APIView):
             return None, Response({"error": {"code": "ambiguous", "message": message}}, status=400)
         return found[0], None
 
+    @extend_schema(
+        summary="A shelter's current status; the ETag is its version",
+        parameters=[OpenApiParameter("municipality", str, description="5-digit code, when the ID is ambiguous")],
+        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+    )
     def get(self, request, shelter_id):
         feature, error = self._shelter(shelter_id, request)
         if error:
@@ -79,6 +86,15 @@ class ShelterStatusView(APIView):
         status = service.status_for(feature)
         return Response(service.state_of(status, feature), headers={"ETag": _version_etag(status)})
 
+    @extend_schema(
+        summary="Update a shelter's status (disaster staff; session or token auth)",
+        description="Fields: opening_status (not_open/open/closed/unknown/permanent), evacuee_count, "
+        "capacity_override, marked_full, note. Send If-Match with the version the change is based on: "
+        "428 without it, 409 with the current state when it is stale, 403 for another municipality.",
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT, 428: OpenApiTypes.OBJECT},
+    )
     def patch(self, request, shelter_id):
         if not request.user or not request.user.is_authenticated:
             return Response({"error": {"code": "not_authenticated", "message": "log in or send a token"}}, status=401)
