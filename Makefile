@@ -79,3 +79,6 @@ serve: ## Serve without re-running the set-up
 
 clean: stop ## Remove the virtualenv, vendored files and local database
 	rm -rf $(VENV) node_modules frontend/static/vendor var
+
+bench: venv ## Benchmark tiles and GeoJSON against the raw-SQL floor and tipg (../shared/bench; ~15 min)
+	bash bench/run.sh
