@@ -18,7 +18,8 @@ major=$(pg_major)
 if [ -z "$major" ]; then
   wanted+=(postgresql postgresql-contrib)
 fi
-$with_browser && wanted+=(chromium chromium-driver)
+# Chromium ships no Japanese fonts: without them, screenshots show empty boxes.
+$with_browser && wanted+=(chromium chromium-driver fonts-noto-cjk)
 
 is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 

@@ -1,0 +1,122 @@
+/** The catalogue's layers on the map: GeoJSON fetched page by page, drawn, and kept for the list view. */
+
+import { featureDetails } from "./popup.js";
+import { areaStyle, layerStyle, pointSize, pointStyle } from "./styles.js";
+
+const L = globalThis.L;
+
+// The feature endpoint's largest `limit`: a shorter page is the last one.
+const PAGE_SIZE = 10000;
+
+/** Every feature of a layer, requesting `pageSize` at a time until a page comes back short. */
+export async function fetchAllFeatures(url, pageSize = PAGE_SIZE) {
+  const features = [];
+  let version;
+  for (let offset = 0; ; offset += pageSize) {
+    const pageUrl = new URL(url, document.baseURI);
+    pageUrl.searchParams.set("limit", pageSize);
+    pageUrl.searchParams.set("offset", offset);
+    const response = await fetch(pageUrl, { headers: { Accept: "application/geo+json" } });
+    if (!response.ok) throw new Error(`${pageUrl.pathname}: HTTP ${response.status}`);
+    const page = await response.json();
+    // Republished between two pages: the offsets no longer line up, so start again.
+    if (version !== undefined && page.version !== version) return fetchAllFeatures(url, pageSize);
+    version = page.version;
+    for (const feature of page.features) features.push(feature);
+    if (page.features.length < pageSize) return features;
+  }
+}
+
+// Leaflet puts attribution text into the page as HTML; layer attributions are data.
+function escapeHtml(text) {
+  return String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** One catalogue layer: loads once, then shows and hides its Leaflet layer. */
+export class MapLayer {
+  constructor(entry, index, { municipalityName }) {
+    this.entry = entry;
+    this.slug = entry.slug;
+    this.style = layerStyle(entry, index);
+    this.municipalityName = municipalityName;
+    this.group = null;
+    this.items = []; // {feature, path, layer, latlng, bounds} for the list view
+    this.loading = null;
+    this.size = null;
+  }
+
+  get drawsPoints() {
+    return this.entry.geometry_types.includes("Point");
+  }
+
+  get count() {
+    return this.group ? this.group.getLayers().length : 0;
+  }
+
+  load() {
+    this.loading ??= fetchAllFeatures(this.entry.features_url).then(
+      (features) => this.draw(features),
+      (error) => {
+        this.loading = null; // let the next attempt try again
+        throw error;
+      },
+    );
+    return this.loading;
+  }
+
+  draw(features) {
+    // Narrow enough to sit beside the zoom buttons on a phone, and panned clear of them.
+    const popupOptions = {
+      maxWidth: Math.min(320, window.innerWidth - 120),
+      minWidth: 180,
+      autoPanPaddingTopLeft: [64, 16],
+      autoPanPaddingBottomRight: [16, 16],
+    };
+    this.group = L.geoJSON(features, {
+      attribution: escapeHtml(this.entry.attribution),
+      pointToLayer: (feature, latlng) => L.circleMarker(latlng, pointStyle(this.style, 0)),
+      // Leaflet applies `style` to points too; theirs is set in pointToLayer.
+      style: (feature) => (feature.geometry.type.endsWith("Point") ? {} : areaStyle(this.style, feature.properties)),
+      onEachFeature: (feature, path) => {
+        path.bindPopup(() => featureDetails(feature, this.entry, this.municipalityName), popupOptions);
+        const latlng = path.getLatLng ? path.getLatLng() : null;
+        const bounds = latlng ? null : path.getBounds();
+        this.items.push({ feature, path, layer: this, latlng: latlng ?? bounds.getCenter(), bounds });
+      },
+    });
+  }
+
+  isOn(map) {
+    return Boolean(this.group && map.hasLayer(this.group));
+  }
+
+  show(map) {
+    if (!this.group) return;
+    this.fitZoom(map.getZoom());
+    map.addLayer(this.group);
+  }
+
+  /** Resizes the points for the zoom level. */
+  fitZoom(zoom) {
+    const size = pointSize(zoom);
+    if (!this.drawsPoints || !this.group || size.radius === this.size?.radius) return;
+    this.size = size;
+    this.group.eachLayer((path) => path.setRadius && path.setStyle(size));
+  }
+
+
+  hide(map) {
+    if (this.group) map.removeLayer(this.group);
+  }
+}
+
+/**
+ * Keeps the drawing order whatever the order of clicks: boundaries, then areas, then points, and
+ * among points the catalogue's order, its first layer on top (as the panel lists them).
+ */
+export function restack(map, layers, boundaries) {
+  for (const layer of [...layers].reverse()) {
+    if (layer.drawsPoints && layer.isOn(map)) layer.group.bringToFront();
+  }
+  boundaries?.bringToBack();
+}

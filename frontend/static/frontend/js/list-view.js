@@ -1,0 +1,101 @@
+/**
+ * The places of the visible layers that lie in the current map view, nearest the centre first:
+ * a keyboard and screen-reader route to what the canvas draws. Each place is a button that
+ * brings it into view and opens its popup.
+ */
+
+import { formatNumber, gettext, interpolate, label, ngettext } from "./i18n.js";
+import { formatValue } from "./popup.js";
+import { featureColour } from "./styles.js";
+
+export const LIST_LIMIT = 100;
+
+/** What a place is: its value of the kind's first code field (a shelter's designation), else its layer. */
+function kindOfPlace(layer, properties) {
+  const field = layer.entry.fields.find((f) => f.type === "code");
+  const value = field && properties[field.name];
+  return value == null || value === "" ? label(layer.entry.name) : formatValue(field, value);
+}
+
+export class ListView {
+  constructor({ map, section, summary, list, more, municipalityName, onSelect }) {
+    Object.assign(this, { map, section, summary, list, more, municipalityName, onSelect });
+    this.buttons = new Map(); // item → its button in the current list
+  }
+
+  /** Focus back on an item's button (say when its popup closes), or on the list if it has gone. */
+  focus(item) {
+    (this.buttons.get(item) ?? this.section).focus();
+  }
+
+  /** The items of `layers` in the map view, nearest the centre first. */
+  itemsInView(layers) {
+    const bounds = this.map.getBounds();
+    const centre = this.map.getCenter();
+    const found = [];
+    for (const layer of layers) {
+      for (const item of layer.items) {
+        const inside = item.bounds ? bounds.intersects(item.bounds) : bounds.contains(item.latlng);
+        if (inside) found.push({ item, distance: centre.distanceTo(item.latlng) });
+      }
+    }
+    found.sort((a, b) => a.distance - b.distance);
+    return found.map(({ item }) => item);
+  }
+
+  /** Lists the places of `layers` in view; `loading` says whether more layers are on their way. */
+  render(layers, { loading = false } = {}) {
+    const items = this.itemsInView(layers);
+    const shown = items.slice(0, LIST_LIMIT);
+    this.buttons = new Map(shown.map((item) => [item, this.button(item)]));
+    this.list.replaceChildren(...[...this.buttons.values()].map((button) => button.parentElement));
+
+    if (!layers.length) {
+      this.summary.textContent = loading ? gettext("Loading…") : gettext("No layer is shown.");
+    } else if (!items.length) {
+      this.summary.textContent = gettext("No places in this map view. Zoom out or move the map.");
+    } else {
+      const text = ngettext(
+        "%(count)s place in this map view, nearest the centre first.",
+        "%(count)s places in this map view, nearest the centre first.",
+        items.length,
+      );
+      this.summary.textContent = interpolate(text, { count: formatNumber(items.length) });
+    }
+    const hidden = items.length - shown.length;
+    this.more.hidden = hidden <= 0;
+    this.more.textContent =
+      hidden > 0
+        ? interpolate(ngettext("%(count)s more: zoom in to list it.", "%(count)s more: zoom in to list them.", hidden), {
+            count: formatNumber(hidden),
+          })
+        : "";
+  }
+
+  button(item) {
+    const { feature, layer } = item;
+    const p = feature.properties ?? {};
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "feature-button";
+
+    const swatch = document.createElement("span");
+    swatch.className = `swatch swatch-${layer.drawsPoints ? "point" : "area"}`;
+    swatch.setAttribute("aria-hidden", "true");
+    swatch.style.setProperty("--swatch", featureColour(layer.style, p));
+    const name = document.createElement("span");
+    name.className = "feature-name";
+    name.textContent = p.name || gettext("(no name)");
+    if (p.name) name.lang = "ja";
+    const meta = document.createElement("span");
+    meta.className = "feature-meta";
+    const municipality = this.municipalityName(p.municipality);
+    meta.textContent = [kindOfPlace(layer, p), municipality && label(municipality)].filter(Boolean).join(" · ");
+
+    button.append(swatch, name, meta);
+    button.addEventListener("click", () => this.onSelect(item));
+    li.append(button);
+    return button;
+  }
+}

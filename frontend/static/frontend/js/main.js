@@ -1,0 +1,183 @@
+/** Wires the page: reads the server's JSON config, builds the map, the layer panel, legend and list. */
+
+import { formatNumber, gettext, interpolate, label } from "./i18n.js";
+import { renderLegend, renderNotices } from "./legend.js";
+import { MapLayer, restack } from "./layers.js";
+import { ListView } from "./list-view.js";
+import { addStatusLine, catalogueBounds, createMap, drawMunicipalities, municipalityNames } from "./map.js";
+
+const config = JSON.parse(document.getElementById("map-config").textContent);
+const byId = (id) => document.getElementById(id);
+
+const mapElement = byId("map");
+const panel = byId("layer-panel");
+const wide = window.matchMedia("(min-width: 60rem)");
+
+const map = createMap(mapElement, { basemap: config.basemap });
+const status = addStatusLine(map);
+
+// The layer panel is a <details>: folded on phones to leave room for the map, always open beside it.
+panel.open = wide.matches;
+wide.addEventListener("change", () => {
+  if (wide.matches) panel.open = true;
+});
+panel.addEventListener("toggle", () => {
+  if (wide.matches && !panel.open) panel.open = true;
+});
+
+let names = new Map();
+const municipalityName = (code) => names.get(code) ?? null;
+let boundaries = null;
+
+const layers = config.layers.map((entry, index) => new MapLayer(entry, index, { municipalityName }));
+const checkboxes = new Map(
+  layers.map((layer) => [layer, document.querySelector(`input[name="layer"][value="${CSS.escape(layer.slug)}"]`)]),
+);
+
+const checkedLayers = () => layers.filter((layer) => checkboxes.get(layer)?.checked);
+const visibleLayers = () => layers.filter((layer) => layer.isOn(map));
+
+const listView = new ListView({
+  map,
+  section: byId("feature-list"),
+  summary: byId("feature-list-summary"),
+  list: byId("feature-list-items"),
+  more: byId("feature-list-more"),
+  municipalityName,
+  onSelect: focusFeature,
+});
+
+let selected = null; // the list item whose popup is open, to return focus to when it closes
+
+function focusFeature(item) {
+  firstView = false;
+  if (item.bounds) map.fitBounds(item.bounds, { maxZoom: 16, animate: false });
+  else map.setView(item.latlng, Math.max(map.getZoom(), 16), { animate: false });
+  if (!wide.matches) mapElement.scrollIntoView({ block: "start" });
+  item.path.openPopup();
+  selected = item;
+  item.path.getPopup()?.getElement()?.querySelector(".popup-title")?.focus({ preventScroll: true });
+}
+
+map.on("popupclose", ({ popup }) => {
+  const item = selected;
+  selected = null;
+  if (item?.path.getPopup() === popup && popup.getElement()?.contains(document.activeElement)) listView.focus(item);
+});
+
+/** Legend, cautions and the panel's count follow the boxes at once, before the data arrives. */
+function renderChosen() {
+  const chosen = checkedLayers();
+  renderLegend(byId("legend"), chosen);
+  renderNotices(byId("notices"), chosen);
+  byId("layer-panel-count").textContent = interpolate(gettext("%(shown)s of %(total)s shown"), {
+    shown: formatNumber(chosen.length),
+    total: formatNumber(layers.length),
+  });
+}
+
+const pending = new Set();
+
+function renderList() {
+  listView.render(visibleLayers(), { loading: pending.size > 0 });
+}
+
+let listTimer = null;
+function renderListSoon() {
+  clearTimeout(listTimer);
+  listTimer = setTimeout(renderList, 100);
+}
+
+function showStatus() {
+  status.textContent = pending.size
+    ? interpolate(gettext("Loading %(layers)s…"), { layers: [...pending].map((l) => label(l.entry.name)).join(", ") })
+    : "";
+}
+
+async function setVisible(layer, visible) {
+  renderChosen();
+  if (!visible) {
+    layer.hide(map);
+    renderList();
+    return;
+  }
+  pending.add(layer);
+  showStatus();
+  try {
+    await layer.load();
+  } catch (error) {
+    console.warn(error);
+    pending.delete(layer);
+    checkboxes.get(layer).checked = false;
+    renderChosen();
+    renderList();
+    status.textContent = interpolate(gettext("%(layer)s could not be loaded. Please try again later."), {
+      layer: label(layer.entry.name),
+    });
+    return;
+  }
+  pending.delete(layer);
+  showStatus();
+  // The box may have been cleared while the layer was loading.
+  if (checkboxes.get(layer).checked) {
+    layer.show(map);
+    restack(map, layers, boundaries);
+  }
+  renderList();
+}
+
+for (const [layer, checkbox] of checkboxes) {
+  const swatch = checkbox.labels[0]?.querySelector(".swatch");
+  swatch?.classList.add(`swatch-${layer.drawsPoints ? "point" : "area"}`);
+  swatch?.style.setProperty("--swatch", layer.style.swatch);
+  checkbox.addEventListener("change", () => setVisible(layer, checkbox.checked));
+}
+
+// Lay the page out first, so the first view fits the map's size; until the user moves the map,
+// fit it again whenever that size changes (fonts arriving, a rotated phone, a resized window).
+renderChosen();
+const bounds = catalogueBounds(config.layers);
+let firstView = true;
+function fitFirstView() {
+  if (bounds) map.fitBounds(bounds, { animate: false });
+  else map.setView([34.69, 135.5], 10); // Osaka, for an empty catalogue
+}
+fitFirstView();
+for (const type of ["pointerdown", "wheel", "keydown"]) {
+  mapElement.addEventListener(type, () => (firstView = false), { once: true, passive: true });
+}
+new ResizeObserver(() => {
+  map.invalidateSize();
+  if (firstView) fitFirstView();
+}).observe(mapElement);
+map.on("moveend", renderListSoon);
+map.on("zoomend", () => {
+  for (const layer of visibleLayers()) layer.fitZoom(map.getZoom());
+});
+
+const municipalitiesLoaded = fetch(config.urls.municipalities)
+  .then((response) => {
+    if (!response.ok) throw new Error(`${config.urls.municipalities}: HTTP ${response.status}`);
+    return response.json();
+  })
+  .then((collection) => {
+    names = municipalityNames(collection);
+    boundaries = drawMunicipalities(map, collection);
+  })
+  .catch((error) => console.warn(error));
+
+const ready = Promise.all([municipalitiesLoaded, ...checkedLayers().map((layer) => setVisible(layer, true))]).then(
+  renderList,
+);
+renderList();
+
+// A read-only view of the map's state, for the browser tests and for debugging in the console.
+window.osakaMap = Object.freeze({
+  map,
+  ready,
+  counts: () => ({
+    municipalities: boundaries ? boundaries.getLayers().length : 0,
+    layers: Object.fromEntries(layers.map((layer) => [layer.slug, layer.count])),
+  }),
+  onMap: () => visibleLayers().map((layer) => layer.slug),
+});

@@ -1,0 +1,75 @@
+/** The Leaflet map: base map, initial view and the municipal boundaries. */
+
+import { gettext, label } from "./i18n.js";
+
+const L = globalThis.L;
+
+const BOUNDARY_STYLE = { color: "#3f3f46", weight: 1, opacity: 0.7, dashArray: "4 3", fill: true, fillOpacity: 0 };
+
+/** The union of the catalogue layers' bounding boxes, as Leaflet bounds (null without any). */
+export function catalogueBounds(entries) {
+  const bounds = L.latLngBounds([]);
+  for (const { bbox } of entries) {
+    if (bbox) bounds.extend([[bbox[1], bbox[0]], [bbox[3], bbox[2]]]);
+  }
+  return bounds.isValid() ? bounds : null;
+}
+
+/** The map with its controls and base map; the caller sets the first view once the page is laid out. */
+export function createMap(element, { basemap }) {
+  // Half zoom steps let the whole prefecture fill a phone's or a desktop's map.
+  const map = L.map(element, { preferCanvas: true, zoomControl: false, zoomSnap: 0.5, minZoom: 7, maxZoom: 18 });
+  L.control.zoom({ zoomInTitle: gettext("Zoom in"), zoomOutTitle: gettext("Zoom out") }).addTo(map);
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+  L.tileLayer(basemap.url, { attribution: basemap.attribution, maxZoom: 18 }).addTo(map);
+
+  // Leaflet closes a popup on Escape only while the map itself has focus; do it from inside one too.
+  element.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && event.target.closest?.(".leaflet-popup")) map.closePopup();
+  });
+
+  // Leaflet labels its popup close button in English; say it in the page's language.
+  map.on("popupopen", ({ popup }) => {
+    const close = popup.getElement()?.querySelector(".leaflet-popup-close-button");
+    close?.setAttribute("aria-label", gettext("Close"));
+    close?.setAttribute("title", gettext("Close"));
+  });
+  return map;
+}
+
+/** A line over the map for loading and error messages, announced by screen readers. */
+export function addStatusLine(map) {
+  const line = document.createElement("p");
+  line.className = "map-status";
+  line.setAttribute("role", "status");
+  const control = L.control({ position: "topright" });
+  control.onAdd = () => line;
+  control.addTo(map);
+  return line;
+}
+
+function textNode(text) {
+  const span = document.createElement("span");
+  span.textContent = text;
+  return span;
+}
+
+/** Draws the municipal boundaries as thin outlines, names in a tooltip; returns the Leaflet layer. */
+export function drawMunicipalities(map, collection) {
+  const layer = L.geoJSON(collection, {
+    style: BOUNDARY_STYLE,
+    onEachFeature(feature, path) {
+      const { name_ja: ja, name_en: en } = feature.properties;
+      path.bindTooltip(() => textNode(label({ ja, en })), { sticky: true, direction: "top", opacity: 0.95 });
+    },
+  });
+  layer.addTo(map).bringToBack();
+  return layer;
+}
+
+/** Municipality names by 5-digit code, as {ja, en} pairs. */
+export function municipalityNames(collection) {
+  return new Map(
+    collection.features.map(({ properties: p }) => [p.code, { ja: p.name_ja, en: p.name_en }]),
+  );
+}

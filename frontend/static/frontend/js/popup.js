@@ -1,0 +1,80 @@
+/** A feature's details as DOM nodes: every value from data goes in as text, never as HTML. */
+
+import { formatList, formatValueNumber, gettext, label } from "./i18n.js";
+
+function element(tag, { className, text, lang } = {}) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text != null) node.textContent = text;
+  if (lang) node.lang = lang;
+  return node;
+}
+
+function isEmpty(value) {
+  return value == null || value === "" || (Array.isArray(value) && value.length === 0);
+}
+
+function codeLabel(field, value) {
+  const code = field.codes?.find((c) => c.value === String(value));
+  return code ? label(code.label) : String(value);
+}
+
+/** A property value as text, with code labels and numbers in the page's language. */
+export function formatValue(field, value) {
+  switch (field.type) {
+    case "boolean":
+      return value ? gettext("Yes") : gettext("No");
+    case "codes":
+    case "tags":
+      return formatList([].concat(value).map((v) => codeLabel(field, v)));
+    case "integer":
+    case "number":
+      return field.codes?.length ? codeLabel(field, value) : formatValueNumber(value);
+    default:
+      return codeLabel(field, value);
+  }
+}
+
+function valueNode(text) {
+  // Only web addresses become links, so a value can never smuggle in another scheme.
+  if (/^https?:\/\/\S+$/i.test(text)) {
+    const link = element("a", { text });
+    link.href = text;
+    link.rel = "noopener noreferrer";
+    link.target = "_blank";
+    return link;
+  }
+  return document.createTextNode(text);
+}
+
+/**
+ * The popup of one feature: layer, name, kana, address, municipality and the kind's fields.
+ * `entry` is the feature's catalogue layer; `municipalityName(code)` gives a {ja, en} pair.
+ */
+export function featureDetails(feature, entry, municipalityName) {
+  const p = feature.properties ?? {};
+  const root = element("article", { className: "popup" });
+  root.append(element("p", { className: "popup-layer", text: label(entry.name) }));
+
+  const title = element("h3", { className: "popup-title", text: p.name || gettext("(no name)") });
+  if (p.name) title.lang = "ja";
+  title.tabIndex = -1;
+  root.append(title);
+  if (p.name_kana) root.append(element("p", { className: "popup-kana", text: p.name_kana, lang: "ja" }));
+
+  const list = element("dl", { className: "popup-fields" });
+  const row = (term, node) => {
+    const dd = element("dd");
+    dd.append(node);
+    list.append(element("dt", { text: term }), dd);
+  };
+  if (p.address) row(gettext("Address"), element("span", { text: p.address, lang: "ja" }));
+  const municipality = municipalityName(p.municipality);
+  if (municipality) row(gettext("Municipality"), document.createTextNode(label(municipality)));
+  for (const field of entry.fields) {
+    const value = p[field.name];
+    if (!isEmpty(value)) row(label(field.label), valueNode(formatValue(field, value)));
+  }
+  root.append(list);
+  return root;
+}

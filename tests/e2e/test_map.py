@@ -1,0 +1,315 @@
+"""The map page in a real Chromium against the live service: phone and desktop, Japanese and English.
+
+Nothing leaves the machine: requests to any host but the live server (the base map tiles) get an
+empty 204, so the base map is blank here and nothing waits on the network.
+"""
+
+import json
+import re
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect, sync_playwright
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "var" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DEVICES = {
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+    "desktop": {"viewport": {"width": 1366, "height": 850}},
+}
+HAZARD = "hazard-zones"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def catalogue(live_app):
+    with urllib.request.urlopen(f"{live_app}/api/layers/", timeout=10) as response:
+        return {layer["slug"]: layer for layer in json.load(response)["layers"]}
+
+
+@pytest.fixture(params=sorted(DEVICES))
+def device(request):
+    return request.param
+
+
+@pytest.fixture
+def open_map(browser, live_app, device):
+    """Opens the map in a fresh browser context; the page records console errors and outside requests."""
+    contexts = []
+
+    def open_map(wait=True):
+        context = browser.new_context(**DEVICES[device], locale="ja-JP", timezone_id="Asia/Tokyo")
+        contexts.append(context)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.errors = []
+        page.outside_requests = keep_local(context, live_app)
+        page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.goto(f"{live_app}/")
+        if wait:
+            wait_until_ready(page)
+        return page
+
+    yield open_map
+    for context in contexts:
+        context.close()
+
+
+def keep_local(context, live_app):
+    """Answers every request to another host than the live server with an empty 204; returns their URLs."""
+    host = urlsplit(live_app).netloc
+    outside = []
+
+    def route(route):
+        if urlsplit(route.request.url).netloc == host:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.fulfill(status=204)
+
+    context.route("**/*", route)
+    return outside
+
+
+def wait_until_ready(page):
+    try:
+        page.wait_for_function("() => window.osakaMap !== undefined")
+    except PlaywrightTimeoutError:
+        pytest.fail(f"the map did not start; browser errors: {page.errors}")
+    page.evaluate("() => window.osakaMap.ready.then(() => true)")
+
+
+def counts(page):
+    return page.evaluate("() => window.osakaMap.counts()")
+
+
+def on_map(page):
+    return set(page.evaluate("() => window.osakaMap.onMap()"))
+
+
+def layer_checkbox(page, slug):
+    """The layer's checkbox, with the layer panel unfolded first (it starts folded on phones)."""
+    panel = page.locator("#layer-panel")
+    if panel.get_attribute("open") is None:
+        panel.locator("summary").click()
+    return page.locator(f'input[name="layer"][value="{slug}"]')
+
+
+def screenshot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(300)  # Leaflet fades popups in over 0.2 s
+    page.screenshot(path=SCREENSHOTS / name)
+
+
+def map_config(page):
+    return json.loads(page.locator("#map-config").text_content())
+
+
+def test_map_loads_without_console_errors_and_draws_the_43_municipalities(open_map, device, catalogue):
+    page = open_map()
+    basemap = map_config(page)["basemap"]
+
+    assert counts(page)["municipalities"] == 43
+    expect(page.locator("h1")).to_have_text("大阪府 広域デジタルマップ")
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    basemap_attribution = re.sub(r"<[^>]+>", "", basemap["attribution"])
+    expect(page.locator("#map .leaflet-control-attribution")).to_contain_text(basemap_attribution)
+    # The disaster-prevention layers start on the map, with their legend from the catalogue's labels.
+    assert on_map(page) == {slug for slug, layer in catalogue.items() if layer["category"] == "disaster"}
+    legend = page.locator("#legend")
+    expect(legend).to_be_visible()
+    expect(legend).to_contain_text(catalogue["shelters"]["name"]["ja"])
+    zone_class = next(f for f in catalogue[HAZARD]["fields"] if f["name"] == "zone_class")
+    for code in zone_class["codes"]:
+        expect(legend).to_contain_text(code["label"]["ja"])
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    screenshot(page, f"map-{device}-ja.png")
+    assert page.errors == []
+    # No CDN: the only outside requests are the base map's tiles.
+    assert {urlsplit(url).netloc for url in page.outside_requests} <= {urlsplit(basemap["url"]).netloc}
+
+
+def test_every_layer_loads_all_its_features(open_map, device, catalogue):
+    page = open_map()
+
+    for slug in catalogue:
+        layer_checkbox(page, slug).check()
+    expected = {slug: layer["feature_count"] for slug, layer in catalogue.items()}
+    page.wait_for_function(
+        "expected => Object.entries(expected).every(([slug, n]) => window.osakaMap.counts().layers[slug] === n)",
+        arg=expected,
+    )
+    assert counts(page)["layers"] == expected
+    page.wait_for_function("n => window.osakaMap.onMap().length === n", arg=len(catalogue))
+    screenshot(page, f"map-{device}-all-layers-ja.png")
+    assert page.errors == []
+
+
+def test_paging_collects_every_feature_of_a_layer(browser, live_app, catalogue):
+    layer = catalogue["clinics"]
+    context = browser.new_context()
+    keep_local(context, live_app)
+    page = context.new_page()
+    try:
+        # The module alone, on a page of the same origin without the map: pages of 50 from the real API.
+        page.goto(f"{live_app}/healthz")
+        ids = page.evaluate(
+            """async (url) => {
+                const { fetchAllFeatures } = await import("/static/frontend/js/layers.js");
+                return (await fetchAllFeatures(url, 50)).map((feature) => feature.id);
+            }""",
+            layer["features_url"],
+        )
+    finally:
+        context.close()
+    assert len(ids) == len(set(ids)) == layer["feature_count"]
+
+
+def test_unchecking_a_layer_removes_it_with_its_legend_notice_and_attribution(open_map, device, catalogue):
+    page = open_map()
+    hazard = catalogue[HAZARD]
+    attribution = page.locator("#map .leaflet-control-attribution")
+    expect(attribution).to_contain_text(hazard["attribution"])
+    expect(page.locator(f'.notice[data-layer="{HAZARD}"]')).to_be_visible()
+
+    layer_checkbox(page, HAZARD).uncheck()
+    page.wait_for_function("slug => !window.osakaMap.onMap().includes(slug)", arg=HAZARD)
+    expect(page.locator(f'.notice[data-layer="{HAZARD}"]')).to_have_count(0)
+    expect(page.locator("#legend")).not_to_contain_text(hazard["name"]["ja"])
+    expect(attribution).not_to_contain_text(hazard["attribution"])
+
+    layer_checkbox(page, "shelters").uncheck()
+    page.wait_for_function("() => window.osakaMap.onMap().length === 0")
+    expect(page.locator("#feature-list-items li")).to_have_count(0)
+
+    layer_checkbox(page, HAZARD).check()
+    page.wait_for_function("slug => window.osakaMap.onMap().includes(slug)", arg=HAZARD)
+    expect(page.locator(f'.notice[data-layer="{HAZARD}"]')).to_be_visible()
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("device", ["phone"])
+def test_hazard_layer_shows_its_fictional_sample_notice_from_the_catalogue(open_map, catalogue):
+    page = open_map()
+    hazard = catalogue[HAZARD]
+
+    notice = page.locator(f'.notice[data-layer="{HAZARD}"]')
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text(hazard["description"]["ja"])
+    expect(notice).to_contain_text(hazard["attribution"])
+    assert notice.bounding_box()["y"] < page.viewport_size["height"], "the notice shows without scrolling"
+
+
+def test_list_shows_places_in_view_and_a_click_opens_the_popup(open_map, device):
+    page = open_map()
+
+    items = page.locator("#feature-list-items .feature-button")
+    expect(items.first).to_be_visible()
+    assert 0 < items.count() <= 100
+    expect(page.locator("#feature-list-more")).to_contain_text("ほか")
+
+    first = items.first
+    name = first.locator(".feature-name").text_content()
+    first.click()
+    popup = page.locator(".leaflet-popup")
+    expect(popup.locator(".popup-title")).to_have_text(name)
+    expect(popup.locator(".popup-title")).to_be_focused()
+    expect(popup.locator(".popup-fields")).to_contain_text("市区町村")
+    assert popup.bounding_box()["y"] >= 0, "the popup is scrolled into view"
+    # Zoomed in on the place, the list now holds only what lies in the new view.
+    page.wait_for_function("() => window.osakaMap.map.getZoom() >= 16")
+    expect(page.locator("#feature-list-items .feature-name").first).to_have_text(name)
+    screenshot(page, f"map-{device}-popup-ja.png")
+    assert page.errors == []
+
+
+def test_switching_to_english_changes_title_layer_names_and_notice(open_map, device, catalogue):
+    page = open_map(wait=False)
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
+    wait_until_ready(page)
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_have_text("Osaka Prefecture Wide-Area Map")
+    for slug, layer in catalogue.items():
+        expect(page.locator(f'label[for="layer-{slug}"] .layer-name')).to_have_text(layer["name"]["en"])
+    expect(page.locator(f'.notice[data-layer="{HAZARD}"]')).to_contain_text(catalogue[HAZARD]["description"]["en"])
+    expect(page.locator("#feature-list-heading")).to_have_text("Places in this map view")
+    screenshot(page, f"map-{device}-en.png")
+    page.locator("#feature-list-items .feature-button").first.click()
+    expect(page.locator(".leaflet-popup .popup-fields")).to_contain_text("Municipality")
+    screenshot(page, f"map-{device}-popup-en.png")
+    assert page.errors == []
+
+    # And back: the switch is a plain form, so it works the same way in both directions.
+    with page.expect_navigation():
+        page.get_by_role("button", name="日本語").click()
+    expect(page.locator("h1")).to_have_text("大阪府 広域デジタルマップ")
+
+
+def test_language_switch_works_without_javascript(browser, live_app):
+    context = browser.new_context(java_script_enabled=False, locale="ja-JP")
+    context.set_default_timeout(15_000)
+    keep_local(context, live_app)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_app}/")
+        expect(page.locator("h1")).to_have_text("大阪府 広域デジタルマップ")
+        with page.expect_navigation():
+            page.get_by_role("button", name="English").click()
+        expect(page.locator("h1")).to_have_text("Osaka Prefecture Wide-Area Map")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("device", ["desktop"])
+def test_skip_link_takes_keyboard_users_to_the_list(open_map, device):
+    page = open_map()
+
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    screenshot(page, f"map-{device}-skip-link-ja.png")
+    page.keyboard.press("Enter")
+    expect(page.locator("#feature-list")).to_be_focused()
+    page.keyboard.press("Tab")
+    first = page.locator("#feature-list-items .feature-button").first
+    expect(first).to_be_focused()
+    name = first.locator(".feature-name").text_content()
+    page.keyboard.press("Enter")
+    expect(page.locator(".leaflet-popup .popup-title")).to_be_focused()
+    # Escape closes the popup and puts focus back on the place's button in the list.
+    page.keyboard.press("Escape")
+    expect(page.locator(".leaflet-popup")).to_have_count(0)
+    expect(page.locator("#feature-list-items .feature-button:focus .feature-name")).to_have_text(name)
