@@ -3,7 +3,7 @@ from django.contrib.gis import admin as gis_admin
 from django.contrib.gis.forms.widgets import OSMWidget
 from django.utils.translation import gettext_lazy as _
 
-from .models import Feature, Layer, Municipality, Role, Ward
+from .models import Feature, HazardAdvice, Layer, Municipality, Role, Ward
 from .permissions import is_prefecture_admin
 
 
@@ -72,6 +72,16 @@ class RoleAdmin(admin.ModelAdmin):
     list_filter = ("name", "municipality")
     search_fields = ("user__username", "municipality__name_ja")
     autocomplete_fields = ("municipality",)
+
+
+@admin.register(HazardAdvice)
+class HazardAdviceAdmin(admin.ModelAdmin):
+    """The wording of the recommended actions in the hazard report (/api/hazards/at/, /here)."""
+
+    list_display = ("hazard_type", "level", "action_ja", "updated_at")
+    list_filter = ("hazard_type",)
+    search_fields = ("action_ja", "action_en", "action_easy")
+    readonly_fields = ("updated_at",)
 
 
 admin.site.site_header = _("Osaka wide-area map administration")

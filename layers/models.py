@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .kinds import get_kind, kind_choices
+from .kinds import get_kind, hazard_zone, kind_choices
 
 
 def check_digit(code5: str) -> str:
@@ -250,3 +250,49 @@ class ShelterStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.status.source_id} v{self.version}"
+
+
+HAZARD_TYPE_CHOICES = [(c.value, f"{c.label_ja} / {c.label_en}") for c in hazard_zone.HAZARD_TYPES]
+# The levels a hazard zone states: its depth rank, or its landslide zone class.
+HAZARD_LEVELS = tuple(
+    code.value for name in ("depth_rank", "zone_class") for code in hazard_zone.KIND.fields_by_name[name].codes
+)
+
+
+class HazardAdvice(models.Model):
+    """避難行動の目安: what to do about a hazard at a given level, in plain language.
+
+    Kept as data, not code, so staff can reword it in the admin. Written in Japanese, English and
+    やさしい日本語 (easy Japanese, for residents still learning Japanese). The hazard report takes the row
+    for the level found at a point, else the hazard's row with no level.
+    """
+
+    hazard_type = models.CharField(_("hazard type"), max_length=30, choices=HAZARD_TYPE_CHOICES)
+    level = models.CharField(
+        _("level"),
+        max_length=30,
+        blank=True,
+        help_text=_("A depth rank (1–6) or a zone class (warning, special_warning, …); blank for any level."),
+    )
+    action_ja = models.TextField(_("action (Japanese)"))
+    action_en = models.TextField(_("action (English)"))
+    action_easy = models.TextField(_("action (easy Japanese, やさしい日本語)"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["hazard_type", "level"]
+        verbose_name = _("hazard advice")
+        verbose_name_plural = _("hazard advice")
+        constraints = [models.UniqueConstraint(fields=["hazard_type", "level"], name="hazard_advice_unique_level")]
+
+    def __str__(self):
+        return f"{self.get_hazard_type_display()} {self.level or '*'}"
+
+    def clean(self):
+        if self.level and self.level not in HAZARD_LEVELS:
+            raise ValidationError(
+                {"level": _("Use blank, or one of: %(levels)s.") % {"levels": ", ".join(HAZARD_LEVELS)}}
+            )
+
+    def action(self, lang: str) -> str:
+        return {"en": self.action_en, "easy": self.action_easy}.get(lang, self.action_ja)
