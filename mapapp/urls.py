@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/shelters/", include("layers.status_urls")),
+    path("", include("layers.answer_urls")),
     path("api/", include("layers.urls")),
     path("staff/imports/", include("importers.urls")),
     path("staff/", include("layers.staff_urls")),

@@ -1,0 +1,107 @@
+"""Nearest: KNN order, distances on the spheroid, the kind's filters, live status and suitability."""
+
+import numpy as np
+import pytest
+from django.contrib.auth.models import User
+from pyproj import Geod
+
+from layers import shelter_status
+from layers.models import Feature
+from tests.factories import SUITA_POINT
+
+NEAREST = "/api/nearest/"
+GEOD = Geod(ellps="WGS84")
+
+
+def nearest(client, lon, lat, **extra):
+    response = client.get(NEAREST, {"lat": lat, "lon": lon, **extra})
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("application/geo+json")
+    return response.json()["features"]
+
+
+def geodesic_metres(lon, lat, lons, lats):
+    return GEOD.inv(np.full(len(lons), lon), np.full(len(lats), lat), np.asarray(lons), np.asarray(lats))[2]
+
+
+def inside_a_zone_of(feature, hazard_type):
+    return Feature.objects.filter(
+        layer__kind="hazard_zone", properties__hazard_type=hazard_type, geom__intersects=feature.geom
+    ).exists()
+
+
+@pytest.mark.parametrize("point", [SUITA_POINT, (135.4959, 34.7025), (135.3200, 34.4100)])
+def test_the_nearest_shelters_in_order_match_a_geodesic_brute_force(client, db, point):
+    lon, lat = point
+    features = nearest(client, lon, lat, layer="shelters", limit=10)
+    rows = list(Feature.objects.filter(layer__slug="shelters").values_list("id", "geom"))
+    metres = geodesic_metres(lon, lat, [g.x for _, g in rows], [g.y for _, g in rows])
+    expected = sorted(zip(metres, [pk for pk, _ in rows], strict=True))[:10]
+    got = [(f["properties"]["distance_m"], f["id"]) for f in features]
+    assert [d for d, _ in got] == sorted(d for d, _ in got)
+    for (want_m, _), (got_m, _) in zip(expected, got, strict=True):
+        assert abs(want_m - got_m) < 1.0
+    # The same ten (two sites at one address are equally near, so their order may differ).
+    assert {pk for _, pk in got} == {pk for _, pk in expected}
+
+
+def test_a_kinds_filters_apply(client, db):
+    lon, lat = SUITA_POINT
+    tsunami = nearest(client, lon, lat, layer="shelters", disaster="tsunami", limit=8)
+    assert len(tsunami) == 8 and all("tsunami" in f["properties"]["disasters"] for f in tsunami)
+    kindergartens = nearest(client, lon, lat, layer="childcare", type="幼稚園", limit=3)
+    assert kindergartens and all(f["properties"]["facility_type"] == "幼稚園" for f in kindergartens)
+    welfare = nearest(client, lon, lat, layer="shelters", shelter_type="welfare", municipality="27205")
+    assert all(f["properties"]["municipality"] == "27205" for f in welfare)
+
+
+def test_shelters_carry_their_live_status_and_status_open_keeps_the_open_ones(client, db):
+    lon, lat = SUITA_POINT
+    first, second = nearest(client, lon, lat, layer="shelters", limit=2)
+    assert first["properties"]["status"]["status"] == "not_open"
+    assert nearest(client, lon, lat, layer="shelters", status="open") == []
+    admin = User.objects.create_superuser("prefecture-admin")
+    shelter = Feature.objects.get(pk=second["id"])
+    shelter_status.update_status(shelter, {"opening_status": "open", "evacuee_count": 12}, 0, admin)
+    open_now = nearest(client, lon, lat, layer="shelters", status="open")
+    assert [f["id"] for f in open_now] == [second["id"]]
+    assert open_now[0]["properties"]["status"]["count"] == 12
+    not_open = nearest(client, lon, lat, layer="shelters", status="not_open", limit=2)
+    assert second["id"] not in [f["id"] for f in not_open]
+
+
+def test_suitable_for_a_hazard_excludes_sites_inside_its_zones(client, db):
+    # A flood-designated site that lies in a flood zone: nearest to itself, but not a place to flee to.
+    flood_sites = Feature.objects.filter(layer__slug="shelters", properties__disasters__contains=["flood"])
+    in_zone = next(f for f in flood_sites.order_by("id") if inside_a_zone_of(f, "flood"))
+    lon, lat = in_zone.geom.x, in_zone.geom.y
+    designated = nearest(client, lon, lat, layer="shelters", disaster="flood", limit=5)
+    assert designated[0]["properties"]["distance_m"] == 0 and in_zone.pk in [f["id"] for f in designated]
+    suitable = nearest(client, lon, lat, layer="shelters", suitable_for="flood", limit=5)
+    assert len(suitable) == 5 and in_zone.pk not in [f["id"] for f in suitable]
+    for f in suitable:
+        assert "flood" in f["properties"]["disasters"]
+        assert not inside_a_zone_of(Feature.objects.get(pk=f["id"]), "flood")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"lon": "135.5", "layer": "shelters"},
+        {"lat": "91", "lon": "135.5", "layer": "shelters"},
+        {"lat": "34.7", "lon": "nan", "layer": "shelters"},
+        {"lat": "34.7", "lon": "135.5"},
+        {"lat": "34.7", "lon": "135.5", "layer": "no-such-layer"},
+        {"lat": "34.7", "lon": "135.5", "layer": "childcare", "status": "open"},
+        {"lat": "34.7", "lon": "135.5", "layer": "shelters", "status": "busy"},
+        {"lat": "34.7", "lon": "135.5", "layer": "shelters", "suitable_for": "volcano"},
+        {"lat": "34.7", "lon": "135.5", "layer": "parks", "suitable_for": "flood"},
+        {"lat": "34.7", "lon": "135.5", "layer": "shelters", "disaster": "meteor"},
+        {"lat": "34.7", "lon": "135.5", "layer": "shelters", "colour": "red"},
+        {"lat": "34.7", "lon": "135.5", "layer": "shelters", "limit": "51"},
+    ],
+)
+def test_bad_parameters_are_400_with_the_parameter_named(client, db, query):
+    response = client.get(NEAREST, query)
+    assert response.status_code == 400
+    assert response.json()["error"]["parameter"]
