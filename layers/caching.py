@@ -73,9 +73,13 @@ def tile_cache_key(slug, version, z, x, y) -> str:
     return f"tile:{slug}:{version}:{z}:{x}:{y}"
 
 
+def tile_cache_enabled() -> bool:
+    return settings.TILE_CACHE_SECONDS > 0
+
+
 def cached_tile(slug, version, z, x, y):
     """The cached bytes (b"" for an empty tile) or None."""
-    if settings.TILE_CACHE_SECONDS <= 0:
+    if not tile_cache_enabled():
         return None
     return cache.get(tile_cache_key(slug, version, z, x, y))
 

@@ -1,12 +1,54 @@
 """The layer catalogue: what a client needs to draw a layer and build its filter UI."""
 
+from dataclasses import dataclass
+
 from django.contrib.gis.db.models import Extent
+from django.db import connection
 from django.db.models import Count
 from django.urls import reverse
 
 from .errors import NotFound
+from .kinds import get_kind
 from .models import Layer
 from .params import describe_filter_parameters
+
+
+@dataclass(frozen=True)
+class LayerRef:
+    """What the tile path needs to know of a layer: facts that do not change with a publish."""
+
+    pk: int
+    slug: str
+    kind: str
+
+    @property
+    def kind_spec(self):
+        return get_kind(self.kind)
+
+
+# slug → LayerRef, per process. The tile SQL re-checks id, slug and kind, so a stale entry is noticed.
+_REFS: dict[str, LayerRef] = {}
+
+
+def layer_ref(slug, *, fresh=False) -> LayerRef:
+    """The layer a tile URL names, from memory after the first request; NotFound (404) if none."""
+    ref = None if fresh else _REFS.get(slug)
+    if ref is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, kind FROM layers_layer WHERE slug = %s", [slug])
+            row = cursor.fetchone()
+        if row is None:
+            _REFS.pop(slug, None)
+            raise NotFound(f"no layer {slug!r}")
+        ref = _REFS[slug] = LayerRef(row[0], slug, row[1])
+    return ref
+
+
+def current_version(ref: LayerRef) -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM layers_layer WHERE id = %s AND slug = %s", [ref.pk, ref.slug])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def get_layer(slug) -> Layer:

@@ -21,16 +21,22 @@ COARSE_EXTENT = 1024
 # geom_3857_low is simplified by 4 m, under half a pixel of a 4096 grid at z10.
 GENERALISED_MAX_ZOOM = 10
 
+# The layer's version comes from the same statement (one snapshot), so a tile is never cached under a
+# version it does not show; and an uncached tile costs one round trip. No row: the layer is gone or changed kind.
 _TILE_SQL = """
-SELECT ST_AsMVT(t, %(name)s, {extent}, 'geom', 'id')
-FROM (
-    SELECT feat.id, feat.source_id, feat.name{properties},
-           ST_AsMVTGeom({geom}, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {extent}, {buffer}, true) AS geom
-    FROM layers_feature feat
-    WHERE feat.layer_id = %(layer)s
-      AND feat.geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s)
-    LIMIT %(max_features)s
-) t
+SELECT l.version, (
+    SELECT ST_AsMVT(t, %(name)s, {extent}, 'geom', 'id')
+    FROM (
+        SELECT feat.id, feat.source_id, feat.name{properties},
+               ST_AsMVTGeom({geom}, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {extent}, {buffer}, true) AS geom
+        FROM layers_feature feat
+        WHERE feat.layer_id = l.id
+          AND feat.geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s)
+        LIMIT %(max_features)s
+    ) t
+)
+FROM layers_layer l
+WHERE l.id = %(layer)s AND l.slug = %(name)s AND l.kind = %(kind)s
 """
 
 
@@ -70,6 +76,7 @@ def _render(layer, z, x, y, extent):
     params = {
         "name": layer.slug,
         "layer": layer.pk,
+        "kind": layer.kind,
         "z": z,
         "x": x,
         "y": y,
@@ -77,22 +84,27 @@ def _render(layer, z, x, y, extent):
     }
     with connection.cursor() as cursor:
         cursor.execute(tile_sql(layer.kind_spec, z, extent), params)
-        tile = cursor.fetchone()[0]
-    return bytes(tile) if tile else b""
+        row = cursor.fetchone()
+    if row is None:
+        return None, b""
+    return row[0], (bytes(row[1]) if row[1] else b"")
 
 
-def layer_tile(layer, z, x, y) -> bytes:
-    """The MVT bytes of one tile of `layer` (b"" when it holds nothing)."""
-    tile = _render(layer, z, x, y, EXTENT)
+def layer_tile(layer, z, x, y) -> tuple[int | None, bytes]:
+    """(the layer's version, the MVT bytes of one tile, b"" when empty); version None: no such layer now.
+
+    `layer` needs pk, slug, kind and kind_spec (a Layer or a catalogue.LayerRef).
+    """
+    version, tile = _render(layer, z, x, y, EXTENT)
     if len(tile) > settings.TILE_MAX_BYTES and _has_areas(layer.kind_spec):
-        coarse = _render(layer, z, x, y, COARSE_EXTENT)
+        version, coarse = _render(layer, z, x, y, COARSE_EXTENT)
         log.info(
             "tile %s/%s/%s/%s: %d bytes over budget, %d on the coarse grid", layer.slug, z, x, y, len(tile), len(coarse)
         )
         tile = coarse
     if len(tile) > settings.TILE_MAX_BYTES:
         log.warning("tile %s/%s/%s/%s is %d bytes, over TILE_MAX_BYTES", layer.slug, z, x, y, len(tile))
-    return tile
+    return version, tile
 
 
 def tilejson(layer, *, tiles_url, bounds, center=None):

@@ -5,15 +5,23 @@ import logging
 
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
 from . import caching, exports, geojson, params, tiles
-from .catalogue import describe_layer, get_layer, layer_catalogue, layer_with_extent, tile_url_template
-from .errors import InvalidParameter, MapError, error_response, handles_map_errors
+from .catalogue import (
+    current_version,
+    describe_layer,
+    get_layer,
+    layer_catalogue,
+    layer_ref,
+    layer_with_extent,
+    tile_url_template,
+)
+from .errors import InvalidParameter, MapError, NotFound, error_response, handles_map_errors
 from .selection import Selection
 
 log = logging.getLogger(__name__)
@@ -230,7 +238,7 @@ def _tile_response(tile: bytes, etag, cache_control):
     return caching.finish(response, etag, cache_control)
 
 
-@require_GET
+@require_safe
 @handles_map_errors
 def tile(request, slug, z, x, y):
     """One MVT tile. With `?v=N` (the catalogue's URLs) it is immutable; a hot tile comes from the cache."""
@@ -244,24 +252,38 @@ def tile(request, slug, z, x, y):
         cached = caching.cached_tile(slug, wanted, z, x, y)
         if cached is not None:
             return _tile_response(cached, etag, caching.IMMUTABLE)
-    layer = get_layer(slug)
-    if wanted is not None and wanted != layer.version:
-        # An old version's URL: send the client to the current one rather than serve changed bytes under it.
-        response = HttpResponseRedirect(f"{request.path}?v={layer.version}")
+    cache_control = caching.IMMUTABLE if wanted is not None else caching.short_lived()
+    ref = layer_ref(slug)
+    if wanted is not None or caching.tile_cache_enabled() or "If-None-Match" in request.headers:
+        version = current_version(ref)
+        if version is None:
+            ref = layer_ref(slug, fresh=True)
+            version = current_version(ref)
+        if wanted is not None and wanted != version:
+            # An old version's URL: send the client to the current one rather than serve changed bytes under it.
+            response = HttpResponseRedirect(f"{request.path}?v={version}")
+            response["Cache-Control"] = caching.short_lived()
+            return response
+        etag = caching.etag_for("tile", slug, version, z, x, y)
+        if response := caching.not_modified(request, etag):
+            return caching.finish(response, etag, cache_control)
+        cached = caching.cached_tile(slug, version, z, x, y)
+        if cached is not None:
+            return _tile_response(cached, etag, cache_control)
+    version, data = tiles.layer_tile(ref, z, x, y)
+    if version is None:  # the layer went away or changed kind since this process first saw it
+        version, data = tiles.layer_tile(layer_ref(slug, fresh=True), z, x, y)
+        if version is None:
+            raise NotFound(f"no layer {slug!r}")
+    if wanted is not None and wanted != version:  # a publish landed in between: this is the next version
+        response = HttpResponseRedirect(f"{request.path}?v={version}")
         response["Cache-Control"] = caching.short_lived()
         return response
-    etag = caching.etag_for("tile", slug, layer.version, z, x, y)
-    cache_control = caching.IMMUTABLE if wanted is not None else caching.short_lived()
-    if response := caching.not_modified(request, etag):
-        return caching.finish(response, etag, cache_control)
-    data = caching.cached_tile(slug, layer.version, z, x, y)
-    if data is None:
-        data = tiles.layer_tile(layer, z, x, y)
-        caching.store_tile(slug, layer.version, z, x, y, data)
-    return _tile_response(data, etag, cache_control)
+    caching.store_tile(slug, version, z, x, y, data)
+    return _tile_response(data, caching.etag_for("tile", slug, version, z, x, y), cache_control)
 
 
-@require_GET
+@require_safe
 @handles_map_errors
 def tilejson(request, slug):
     layer = get_layer(slug)

@@ -5,7 +5,7 @@ import json
 from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .. import caching, geojson, params
 from ..catalogue import get_layer, layer_with_extent, layers_with_extent
@@ -29,19 +29,19 @@ def _catalogue_view(request, name, build):
     return caching.conditional(request, etag, build)
 
 
-@require_GET
+@require_safe
 @handles_map_errors
 def landing(request):
     return _catalogue_view(request, "landing", lambda: _doc(documents.landing_page(_base(request))))
 
 
-@require_GET
+@require_safe
 @handles_map_errors
 def conformance(request):
     return _catalogue_view(request, "conformance", lambda: _doc(documents.conformance()))
 
 
-@require_GET
+@require_safe
 @handles_map_errors
 def api(request):
     def build():
@@ -53,7 +53,7 @@ def api(request):
     return _catalogue_view(request, "api", build)
 
 
-@require_GET
+@require_safe
 @handles_map_errors
 def collections(request):
     return _catalogue_view(
@@ -61,7 +61,7 @@ def collections(request):
     )
 
 
-@require_GET
+@require_safe
 @handles_map_errors
 def collection(request, slug):
     layer = get_layer(slug)
@@ -77,7 +77,7 @@ def _check_crs(query):
             raise InvalidParameter(f"{name}: only {documents.CRS84} is offered", parameter=name)
 
 
-@require_GET
+@require_safe
 @handles_map_errors
 def items(request, slug):
     layer = get_layer(slug)
@@ -115,7 +115,7 @@ def items(request, slug):
     return caching.conditional(request, etag, build)
 
 
-@require_GET
+@require_safe
 @handles_map_errors
 def item(request, slug, feature_id):
     layer = get_layer(slug)
