@@ -95,3 +95,13 @@ def live_app(django_db_setup, tmp_path_factory):
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test's transaction is rolled back, and with it the layer versions the tile cache is keyed by."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
