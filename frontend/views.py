@@ -9,7 +9,12 @@ def map_page(request):
     """The map. The page hands the JS its URLs and the catalogue, so the JS holds no API paths."""
     config = {
         "basemap": {"url": settings.BASEMAP_URL, "attribution": settings.BASEMAP_ATTRIBUTION},
-        "urls": {"layers": reverse("layers-index"), "municipalities": reverse("municipalities")},
+        "urls": {
+            "layers": reverse("layers-index"),
+            "municipalities": reverse("municipalities"),
+            "shelter_status": reverse("shelter-status-feed"),
+        },
+        "status_poll_seconds": 5,
         "layers": layer_catalogue(),
     }
     return render(request, "frontend/map.html", {"map_config": config})

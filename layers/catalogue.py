@@ -119,4 +119,5 @@ def describe_layer(layer):
         "filter_parameters": parameters,
         "tile_properties": list(kind.tile_properties),
         "min_zoom": kind.min_zoom,
+        "live_status": kind.live_status,
     }

@@ -152,7 +152,8 @@ MAX_ZIP_EXPANDED_BYTES = env_int("MAX_ZIP_EXPANDED_BYTES", 1024 * 1024 * 1024)
 MAX_ZIP_EXPANSION_RATIO = env_int("MAX_ZIP_EXPANSION_RATIO", 100)
 # Uploaded files are kept here (never under static or media URLs), named by their SHA-256.
 UPLOAD_ROOT = Path(os.environ.get("UPLOAD_ROOT") or BASE_DIR / "var" / "uploads")
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "staff-home"
 # A feature further than this outside its municipality is an error; nearer, a warning.
 MAX_METRES_OUTSIDE_MUNICIPALITY = env_int("MAX_METRES_OUTSIDE_MUNICIPALITY", 3000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/", include("layers.urls")),
     path("staff/imports/", include("importers.urls")),
     path("staff/", include("layers.staff_urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("tiles/", include("layers.tile_urls")),
     path("ogc/", include("layers.ogc.urls")),
     path("admin/", admin.site.urls),

@@ -7,27 +7,16 @@ empty 204, so the base map is blank here and nothing waits on the network.
 import json
 import re
 import urllib.request
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import SCREENSHOTS, keep_local
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "var" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 DEVICES = {
     "phone": {
         "viewport": {"width": 390, "height": 844},
@@ -38,14 +27,6 @@ DEVICES = {
     "desktop": {"viewport": {"width": 1366, "height": 850}},
 }
 HAZARD = "hazard-zones"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -81,22 +62,6 @@ def open_map(browser, live_app, device):
     yield open_map
     for context in contexts:
         context.close()
-
-
-def keep_local(context, live_app):
-    """Answers every request to another host than the live server with an empty 204; returns their URLs."""
-    host = urlsplit(live_app).netloc
-    outside = []
-
-    def route(route):
-        if urlsplit(route.request.url).netloc == host:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.fulfill(status=204)
-
-    context.route("**/*", route)
-    return outside
 
 
 def wait_until_ready(page):

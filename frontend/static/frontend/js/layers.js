@@ -1,7 +1,8 @@
 /** The catalogue's layers on the map: GeoJSON fetched page by page, drawn, and kept for the list view. */
 
 import { featureDetails } from "./popup.js";
-import { areaStyle, layerStyle, pointSize, pointStyle } from "./styles.js";
+import { statusKey } from "./status-feed.js";
+import { areaStyle, layerStyle, livePointStyle, pointSize } from "./styles.js";
 
 const L = globalThis.L;
 
@@ -43,6 +44,36 @@ export class MapLayer {
     this.items = []; // {feature, path, layer, latlng, bounds} for the list view
     this.loading = null;
     this.size = null;
+    this.zoom = 0;
+    this.live = new Map(); // statusKey → live status, for layers whose kind has one
+  }
+
+  get hasLiveStatus() {
+    return Boolean(this.entry.live_status);
+  }
+
+  /** The live status of a feature of this layer, or null. */
+  liveOf(feature) {
+    const p = feature.properties ?? {};
+    return this.live.get(statusKey(p.municipality, p.source_id)) ?? null;
+  }
+
+  /** Takes the feed's new state: restyles changed points and refreshes an open popup. */
+  applyStatus(byKey) {
+    if (!this.hasLiveStatus) return;
+    const before = this.live;
+    this.live = byKey;
+    for (const item of this.items) {
+      const p = item.feature.properties ?? {};
+      const key = statusKey(p.municipality, p.source_id);
+      if (before.get(key) === byKey.get(key)) continue;
+      item.path.setStyle?.(livePointStyle(this.style, this.zoom, byKey.get(key) ?? null));
+      if (item.path.isPopupOpen?.()) item.path.setPopupContent(this.popupContent(item.feature));
+    }
+  }
+
+  popupContent(feature) {
+    return featureDetails(feature, this.entry, this.municipalityName, this.liveOf(feature));
   }
 
   get drawsPoints() {
@@ -74,11 +105,12 @@ export class MapLayer {
     };
     this.group = L.geoJSON(features, {
       attribution: escapeHtml(this.entry.attribution),
-      pointToLayer: (feature, latlng) => L.circleMarker(latlng, pointStyle(this.style, 0)),
+      pointToLayer: (feature, latlng) =>
+        L.circleMarker(latlng, livePointStyle(this.style, this.zoom, this.liveOf(feature))),
       // Leaflet applies `style` to points too; theirs is set in pointToLayer.
       style: (feature) => (feature.geometry.type.endsWith("Point") ? {} : areaStyle(this.style, feature.properties)),
       onEachFeature: (feature, path) => {
-        path.bindPopup(() => featureDetails(feature, this.entry, this.municipalityName), popupOptions);
+        path.bindPopup(() => this.popupContent(feature), popupOptions);
         const latlng = path.getLatLng ? path.getLatLng() : null;
         const bounds = latlng ? null : path.getBounds();
         this.items.push({ feature, path, layer: this, latlng: latlng ?? bounds.getCenter(), bounds });
@@ -99,9 +131,16 @@ export class MapLayer {
   /** Resizes the points for the zoom level. */
   fitZoom(zoom) {
     const size = pointSize(zoom);
+    this.zoom = zoom;
     if (!this.drawsPoints || !this.group || size.radius === this.size?.radius) return;
     this.size = size;
-    this.group.eachLayer((path) => path.setRadius && path.setStyle(size));
+    if (!this.hasLiveStatus) {
+      this.group.eachLayer((path) => path.setRadius && path.setStyle(size));
+      return;
+    }
+    for (const item of this.items) {
+      item.path.setStyle?.(livePointStyle(this.style, zoom, this.liveOf(item.feature)));
+    }
   }
 
 

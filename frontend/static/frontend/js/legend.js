@@ -1,6 +1,8 @@
 /** The legend and the cautions of the chosen layers; every text comes from the catalogue. */
 
 import { gettext, label } from "./i18n.js";
+import { congestionLabel, statusLabel } from "./status-feed.js";
+import { CLOSED_COLOUR, LIVE_LEGEND } from "./styles.js";
 
 function swatch(colour, shape) {
   const span = document.createElement("span");
@@ -42,8 +44,30 @@ function ruleGroup(entry, rule) {
   return group;
 }
 
+/** Under a layer with live status: what the colours of open shelters mean. */
+function liveGroup() {
+  const group = document.createElement("li");
+  group.className = "legend-rule";
+  const title = document.createElement("span");
+  title.className = "legend-rule-title";
+  title.textContent = gettext("Open now, by how full");
+  const list = document.createElement("ul");
+  for (const [congestion, colour] of LIVE_LEGEND) list.append(item(colour, "point", congestionLabel(congestion)));
+  list.append(item(CLOSED_COLOUR, "point", statusLabel("closed")));
+  group.append(title, list);
+  return group;
+}
+
 function layerRow(layer) {
   const { entry, style } = layer;
+  if (layer.hasLiveStatus) {
+    const row = document.createElement("li");
+    row.className = "legend-layer-with-rules";
+    const rules = document.createElement("ul");
+    rules.append(liveGroup());
+    row.append(item(style.colour, "point", label(entry.name)), rules);
+    return row;
+  }
   if (!style.fillBy.length) return item(style.colour, layer.drawsPoints ? "point" : "area", label(entry.name));
   const row = document.createElement("li");
   row.className = "legend-layer-with-rules";

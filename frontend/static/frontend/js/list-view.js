@@ -6,6 +6,7 @@
 
 import { formatNumber, gettext, interpolate, label, ngettext } from "./i18n.js";
 import { formatValue } from "./popup.js";
+import { congestionLabel, OPEN_STATES, statusLabel } from "./status-feed.js";
 import { featureColour } from "./styles.js";
 
 export const LIST_LIMIT = 100;
@@ -91,7 +92,11 @@ export class ListView {
     const meta = document.createElement("span");
     meta.className = "feature-meta";
     const municipality = this.municipalityName(p.municipality);
-    meta.textContent = [kindOfPlace(layer, p), municipality && label(municipality)].filter(Boolean).join(" · ");
+    const live = layer.hasLiveStatus ? layer.liveOf(feature) : null;
+    const liveText = live && OPEN_STATES.has(live.status) ? [statusLabel(live.status), congestionLabel(live.congestion)] : [];
+    meta.textContent = [...liveText, kindOfPlace(layer, p), municipality && label(municipality)]
+      .filter(Boolean)
+      .join(" · ");
 
     button.append(swatch, name, meta);
     button.addEventListener("click", () => this.onSelect(item));

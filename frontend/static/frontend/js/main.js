@@ -4,6 +4,7 @@ import { formatNumber, gettext, interpolate, label } from "./i18n.js";
 import { renderLegend, renderNotices } from "./legend.js";
 import { MapLayer, restack } from "./layers.js";
 import { ListView } from "./list-view.js";
+import { StatusFeed } from "./status-feed.js";
 import { addStatusLine, catalogueBounds, createMap, drawMunicipalities, municipalityNames } from "./map.js";
 
 const config = JSON.parse(document.getElementById("map-config").textContent);
@@ -28,6 +29,15 @@ panel.addEventListener("toggle", () => {
 let names = new Map();
 const municipalityName = (code) => names.get(code) ?? null;
 let boundaries = null;
+
+// Live shelter status, polled apart from the layers' data so a cached map never shows a stale status.
+const feed = new StatusFeed(config.urls.shelter_status, {
+  intervalSeconds: config.status_poll_seconds,
+  onUpdate: (byKey) => {
+    for (const layer of layers) layer.applyStatus(byKey);
+    renderListSoon();
+  },
+});
 
 const layers = config.layers.map((entry, index) => new MapLayer(entry, index, { municipalityName }));
 const checkboxes = new Map(
@@ -118,6 +128,7 @@ async function setVisible(layer, visible) {
   }
   pending.delete(layer);
   showStatus();
+  layer.applyStatus(feed.byKey);
   // The box may have been cleared while the layer was loading.
   if (checkboxes.get(layer).checked) {
     layer.show(map);
@@ -170,6 +181,7 @@ const ready = Promise.all([municipalitiesLoaded, ...checkedLayers().map((layer) 
   renderList,
 );
 renderList();
+if (layers.some((layer) => layer.hasLiveStatus)) feed.start();
 
 // A read-only view of the map's state, for the browser tests and for debugging in the console.
 window.osakaMap = Object.freeze({
@@ -180,4 +192,5 @@ window.osakaMap = Object.freeze({
     layers: Object.fromEntries(layers.map((layer) => [layer.slug, layer.count])),
   }),
   onMap: () => visibleLayers().map((layer) => layer.slug),
+  liveStatus: (municipality, id) => feed.get(municipality, id),
 });

@@ -1,6 +1,7 @@
 /** A feature's details as DOM nodes: every value from data goes in as text, never as HTML. */
 
-import { formatList, formatValueNumber, gettext, label } from "./i18n.js";
+import { formatList, formatNumber, formatValueNumber, gettext, interpolate, label } from "./i18n.js";
+import { congestionLabel, OPEN_STATES, statusLabel } from "./status-feed.js";
 
 function element(tag, { className, text, lang } = {}) {
   const node = document.createElement(tag);
@@ -47,11 +48,35 @@ function valueNode(text) {
   return document.createTextNode(text);
 }
 
+/** The live status of a shelter: opening status, how full, evacuees, the staff's note and when. */
+function liveStatus(live) {
+  const box = element("div", { className: `popup-live live-${live?.status ?? "not_open"}` });
+  const open = live && OPEN_STATES.has(live.status);
+  const parts = [statusLabel(live?.status ?? "not_open")];
+  if (open && live.congestion) parts.push(congestionLabel(live.congestion));
+  box.append(element("p", { className: "popup-live-status", text: parts.join(" · ") }));
+  if (open) {
+    const count = live.capacity
+      ? interpolate(gettext("%(count)s of %(capacity)s people"), {
+          count: formatNumber(live.count),
+          capacity: formatNumber(live.capacity),
+        })
+      : interpolate(gettext("%(count)s people"), { count: formatNumber(live.count) });
+    box.append(element("p", { text: count }));
+  }
+  if (live?.note) box.append(element("p", { className: "popup-live-note", text: live.note, lang: "ja" }));
+  if (live?.updated_at) {
+    const when = new Date(live.updated_at).toLocaleString(document.documentElement.lang || "ja");
+    box.append(element("p", { className: "popup-live-time", text: interpolate(gettext("Updated %(when)s"), { when }) }));
+  }
+  return box;
+}
+
 /**
  * The popup of one feature: layer, name, kana, address, municipality and the kind's fields.
  * `entry` is the feature's catalogue layer; `municipalityName(code)` gives a {ja, en} pair.
  */
-export function featureDetails(feature, entry, municipalityName) {
+export function featureDetails(feature, entry, municipalityName, live = null) {
   const p = feature.properties ?? {};
   const root = element("article", { className: "popup" });
   root.append(element("p", { className: "popup-layer", text: label(entry.name) }));
@@ -61,6 +86,7 @@ export function featureDetails(feature, entry, municipalityName) {
   title.tabIndex = -1;
   root.append(title);
   if (p.name_kana) root.append(element("p", { className: "popup-kana", text: p.name_kana, lang: "ja" }));
+  if (entry.live_status) root.append(liveStatus(live));
 
   const list = element("dl", { className: "popup-fields" });
   const row = (term, node) => {
