@@ -336,7 +336,7 @@ def _language_links(request, current):
 
 def _hazard_for_page(hazard, lang):
     shown = dict(hazard)
-    shown["shelters_heading"] = phrase("shelters", lang, hazard=hazard["name"])
+    shown["shelters_heading"] = phrase("shelters", lang, hazard=hazard["short_name"])
     if hazard["zone_count"] > 1:
         shown["overlapping"] = phrase("overlapping", lang, count=hazard["zone_count"])
     shown["shelter_items"] = [

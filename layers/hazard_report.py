@@ -270,7 +270,8 @@ def _hazard(hazard_type, zones, sources, advice, point, lang) -> dict:
     kind = sources[0].kind_spec
     hazard_code = kind.fields_by_name[HAZARD_FIELD].code(hazard_type)
     name = _label(hazard_code, lang, EASY_HAZARD_NAMES) if hazard_code else hazard_type
-    out = {"hazard_type": hazard_type, "name": name, "inside": bool(zones)}
+    short_name = _label(hazard_code, lang) if hazard_code else hazard_type  # 洪水, not the explanation
+    out = {"hazard_type": hazard_type, "name": name, "short_name": short_name, "inside": bool(zones)}
     out["status_text"] = phrase("inside" if zones else "outside", lang)
     worst = zones[0] if zones else None
     out["level"] = _level(worst, kind, lang) if worst else None
