@@ -81,4 +81,5 @@ clean: stop ## Remove the virtualenv, vendored files and local database
 	rm -rf $(VENV) node_modules frontend/static/vendor var
 
 bench: venv ## Benchmark tiles and GeoJSON against the raw-SQL floor and tipg (../shared/bench; ~15 min)
+	$(MAKE) --no-print-directory load && mkdir -p var && set -o pipefail && $(PY) bench/answers.py | tee var/bench-answers.md
 	bash bench/run.sh
