@@ -83,6 +83,22 @@ class HazardAdviceAdmin(admin.ModelAdmin):
     search_fields = ("action_ja", "action_en", "action_easy")
     readonly_fields = ("updated_at",)
 
+    # One wording for the whole prefecture: its administrators write it.
+    def has_module_permission(self, request):
+        return is_prefecture_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_prefecture_admin(request.user)
+
+    def has_add_permission(self, request):
+        return is_prefecture_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_prefecture_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_prefecture_admin(request.user)
+
 
 admin.site.site_header = _("Osaka wide-area map administration")
 admin.site.site_title = _("Osaka map admin")

@@ -6,7 +6,6 @@ Thin views: parse and check the parameters, call one domain function, shape the 
 import json
 import math
 
-from django.db.models import Count, Max
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,9 +25,10 @@ from .hazard_report import (
     hazard_report_at,
     phrase,
     phrases,
+    report_fingerprint,
     status_text,
 )
-from .models import HazardAdvice, Layer
+from .models import Layer
 from .nearest import (
     DISASTERS_FIELD,
     SHELTER_DISASTER_FOR_HAZARD,
@@ -248,10 +248,7 @@ class Nearest(ReadView):
 
 
 def _report_etag(request, lon, lat, lang):
-    advice = HazardAdvice.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
-    return caching.etag_for(
-        request.path, caching.catalogue_fingerprint(), feed_fingerprint(), advice["n"], advice["latest"], lon, lat, lang
-    )
+    return caching.etag_for(request.path, report_fingerprint(), lon, lat, lang)
 
 
 class HazardsAt(ReadView):

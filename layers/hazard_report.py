@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
 from django.core.cache import cache
+from django.db.models import Count, Max
 from django.utils import timezone
 
+from .caching import catalogue_fingerprint
 from .models import Feature, HazardAdvice, Layer, Municipality, Ward
 from .nearest import (
     HAZARD_FIELD,
@@ -25,6 +27,7 @@ from .nearest import (
     suitability_layers,
 )
 from .selection import Selection
+from .shelter_status import feed_fingerprint
 
 LANGUAGES = ("ja", "en", "easy")
 # The `lang` attribute for each: やさしい日本語 is Japanese.
@@ -201,6 +204,12 @@ def hazard_types_by_layer(layers) -> dict[int, list[str]]:
                 found[layer_id].append(hazard_type)
         cache.set(key, found, 3600)
     return found
+
+
+def report_fingerprint() -> str:
+    """Changes whenever a report could: a layer published or edited, a shelter status, the advice wording."""
+    advice = HazardAdvice.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
+    return f"{catalogue_fingerprint()}/{feed_fingerprint()}/{advice['n']}/{advice['latest']}"
 
 
 def place_at(point: Point) -> tuple[Municipality | None, Ward | None]:

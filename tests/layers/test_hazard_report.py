@@ -1,10 +1,12 @@
 """The hazard report (/api/hazards/at/) and its page (/here): zones, levels, advice, shelters, places."""
 
 import pytest
+from django.contrib.auth.models import User
 from django.contrib.gis.geos import Point, Polygon
+from django.urls import reverse
 from pyproj import Geod
 
-from layers.models import Feature, HazardAdvice, Municipality
+from layers.models import Feature, HazardAdvice, Municipality, Role
 from tests.factories import OSAKA_KITA_POINT, make_layer
 
 REPORT = "/api/hazards/at/"
@@ -207,3 +209,26 @@ def test_the_page_escapes_what_it_is_given(client, db):
     assert response.status_code == 400
     html = response.content.decode()
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+# ---------------------------------------------------------------- the wording, in the admin
+
+
+def test_a_prefecture_administrator_rewords_advice_in_the_admin(client, db):
+    advice = HazardAdvice.objects.get(hazard_type="landslide", level="special_warning")
+    url = reverse("admin:layers_hazardadvice_change", args=[advice.pk])
+    editor = User.objects.create_user("editor", is_staff=True)
+    Role.objects.create(user=editor, name=Role.Name.DATA_EDITOR, municipality=Municipality.objects.get(code="27205"))
+    client.force_login(editor)
+    assert client.get(url).status_code == 403
+    boss = User.objects.create_user("pref", is_staff=True)
+    Role.objects.create(user=boss, name=Role.Name.PREFECTURE_ADMIN)
+    client.force_login(boss)
+    assert client.get(reverse("admin:layers_hazardadvice_changelist")).status_code == 200
+    form = {"hazard_type": "landslide", "level": "special_warning", "action_ja": "雨の前に逃げる",
+            "action_en": "Leave before rain", "action_easy": "雨の 前に にげる"}  # fmt: skip
+    assert client.post(url, form).status_code == 302
+    advice.refresh_from_db()
+    assert advice.action_en == "Leave before rain"
+    form["level"] = "9"
+    assert client.post(url, form).status_code == 200  # not a level any zone states: the form says so
