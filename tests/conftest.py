@@ -14,7 +14,6 @@ from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-SHARED_REAL = ROOT.parent / "shared" / "data" / "real"
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import pytest
 from importers.pipeline import run_import
 from importers.upload import ImportOptions
 from layers.models import Feature, Municipality
-from tests.conftest import FIXTURES, SHARED_REAL
+from tests.conftest import FIXTURES
 from tests.factories import SUITA, SUITA_POINT, make_layer, point_feature, write_geojson, zip_files
 
 
@@ -54,9 +54,7 @@ def test_cp932_dbf_without_cpg_is_decoded(db):
 
 def test_shapefile_with_cp932_ldid_and_jgd2000_zone_vi_prj(db, tmp_path):
     """e-Stat's 大東市 boundaries: DBF LDID 0x13 (CP932), .prj JGD2000 / zone VI (EPSG:2448)."""
-    source = SHARED_REAL / "boundaries/estat_h27_kogiki/大東市"
-    if not source.exists():
-        pytest.skip("shared real data not available")
+    source = FIXTURES / "boundaries/estat_h27_daito"
     # Polygons of a boundary dataset go into a polygon kind: hazard zones, as a format check.
     archive = zip_files(tmp_path / "daito.zip", {p.name: p for p in source.iterdir()})
     layer = make_layer(slug="t-hz", kind="hazard_zone")

@@ -50,9 +50,9 @@ function valueNode(text) {
 
 /** The live status of a shelter: opening status, how full, evacuees, the staff's note and when. */
 function liveStatus(live) {
-  const box = element("div", { className: `popup-live live-${live?.status ?? "not_open"}` });
-  const open = live && OPEN_STATES.has(live.status);
-  const parts = [statusLabel(live?.status ?? "not_open")];
+  const box = element("div", { className: `popup-live live-${live.status}` });
+  const open = OPEN_STATES.has(live.status);
+  const parts = [statusLabel(live.status)];
   if (open && live.congestion) parts.push(congestionLabel(live.congestion));
   box.append(element("p", { className: "popup-live-status", text: parts.join(" · ") }));
   if (open) {
@@ -64,8 +64,8 @@ function liveStatus(live) {
       : interpolate(gettext("%(count)s people"), { count: formatNumber(live.count) });
     box.append(element("p", { text: count }));
   }
-  if (live?.note) box.append(element("p", { className: "popup-live-note", text: live.note, lang: "ja" }));
-  if (live?.updated_at) {
+  if (live.note) box.append(element("p", { className: "popup-live-note", text: live.note, lang: "ja" }));
+  if (live.updated_at) {
     const when = new Date(live.updated_at).toLocaleString(document.documentElement.lang || "ja");
     box.append(element("p", { className: "popup-live-time", text: interpolate(gettext("Updated %(when)s"), { when }) }));
   }
@@ -86,7 +86,8 @@ export function featureDetails(feature, entry, municipalityName, live = null) {
   title.tabIndex = -1;
   root.append(title);
   if (p.name_kana) root.append(element("p", { className: "popup-kana", text: p.name_kana, lang: "ja" }));
-  if (entry.live_status) root.append(liveStatus(live));
+  // Only what staff have reported: no record is not the same as "not open".
+  if (entry.live_status && live) root.append(liveStatus(live));
 
   const list = element("dl", { className: "popup-fields" });
   const row = (term, node) => {
