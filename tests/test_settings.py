@@ -1,6 +1,7 @@
 """Production settings: `check --deploy` has nothing serious to say when DEBUG is off."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -52,3 +53,7 @@ def test_static_files_collect_for_production(tmp_path):
     )
     assert (tmp_path / "static/staticfiles.json").exists()
     assert list((tmp_path / "static/vendor/leaflet").glob("leaflet.*.js"))
+    # Module imports point at the hashed files, so a deploy never mixes old and new modules.
+    (main,) = (tmp_path / "static/frontend/js").glob("main.*.js")
+    imports = re.findall(r'from "\./([^"]+)"', main.read_text())
+    assert imports and all(re.fullmatch(r"[-\w]+\.[0-9a-f]{12}\.js", name) for name in imports), imports
