@@ -7,7 +7,8 @@ Municipalities and wards are matched as places to zoom to.
 
 Ranking: match quality first (exact name, name prefix, part of a name, part of the address, similar
 name by pg_trgm word similarity), places before features of the same quality, then distance from
-`near` when given, then shorter names.
+`near` when given, then shorter names. Each quality is asked for separately, best first, and the
+asking stops once the page is full, so a common key costs no more than a rare one.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from .textnorm import search_key, search_key_map
 MATCHES = ("exact", "prefix", "substring", "address", "fuzzy")  # by tier, best first
 FUZZY_TIER = MATCHES.index("fuzzy")
 # Trigram indexes serve a name's start from one character, a substring or a similar name only from
-# three. Two characters are a whole word in Japanese (病院, 公園), so names are scanned for them (a quick
-# scan of short strings); addresses, long and alike, only from three.
-SUBSTRING_MIN_LENGTH = 2
+# three. Two characters are a whole word in Japanese (病院, 公園): an index of character pairs serves
+# names for them. Addresses, long and alike, are searched from three.
+BIGRAM_LENGTH = 2
 ADDRESS_MIN_LENGTH = 3
 FUZZY_MIN_LENGTH = 3
 COORDINATE_DECIMALS = 6
@@ -50,17 +51,16 @@ class SearchQuery:
         return len(self.key) >= FUZZY_MIN_LENGTH
 
 
-def _tier(names, address, fuzzy):
-    """SQL: the match tier (0 exact … 4 fuzzy) of a row's keys, NULL when nothing matches."""
+def _place_tier(names, fuzzy):
+    """SQL: the match tier of a place's names (0 exact, 1 prefix, 2 substring, 4 similar), else NULL."""
     whens = [
-        " OR ".join(f"{k} = %(key)s" for k in names),
-        " OR ".join(f"{k} LIKE %(prefix)s" for k in names),
-        " OR ".join(f"{k} LIKE %(pattern)s" for k in names),
-        f"{address} LIKE %(pattern)s" if address else "FALSE",
+        (0, " OR ".join(f"{k} = %(key)s" for k in names)),
+        (1, " OR ".join(f"{k} LIKE %(prefix)s" for k in names)),
+        (2, " OR ".join(f"{k} LIKE %(pattern)s" for k in names)),
     ]
     if fuzzy:
-        whens.append(" OR ".join(f"%(key)s <%% {k}" for k in names))
-    return "CASE " + " ".join(f"WHEN {w} THEN {tier}" for tier, w in enumerate(whens)) + " END"
+        whens.append((FUZZY_TIER, " OR ".join(f"%(key)s <%% {k}" for k in names)))
+    return "CASE " + " ".join(f"WHEN {w} THEN {tier}" for tier, w in whens) + " END"
 
 
 def _similarity(names, fuzzy):
@@ -69,7 +69,6 @@ def _similarity(names, fuzzy):
     return f"greatest({', '.join(f'word_similarity(%(key)s, {k})' for k in names)})"
 
 
-_FEATURE_KEYS = ("feat.search_name", "feat.search_kana")
 _MUNICIPALITY_KEYS = ("m.search_name", "m.search_kana", "m.search_name_en")
 # A ward also answers to its city's name followed by its own (大阪市北区), once the key reaches past the city.
 _WARD_KEYS = (
@@ -79,6 +78,22 @@ _WARD_KEYS = (
     "CASE WHEN char_length(%(key)s) > char_length(m.search_name) THEN m.search_name || w.search_name END",
 )
 
+# Every query returns these columns, the exact distance and the shown geometry worked out last, for
+# the few rows kept.
+_OUTER = """
+SELECT r.result_type, r.id, r.layer, r.layer_ja, r.layer_en, r.name, r.name_kana, r.name_en, r.address,
+       r.m_code, r.m_ja, r.m_en, r.w_code, r.w_ja, r.w_en, r.tier, r.similarity, {distance} AS distance,
+       ST_AsGeoJSON(
+           coalesce(r.point, CASE WHEN ST_Dimension(r.geom) = 0 THEN r.geom ELSE ST_PointOnSurface(r.geom) END),
+           {decimals}
+       ) AS geometry,
+       CASE WHEN ST_Dimension(r.geom) > 0
+            THEN ARRAY[ST_XMin(r.geom), ST_YMin(r.geom), ST_XMax(r.geom), ST_YMax(r.geom)] END AS bbox
+FROM ({inner}) r
+"""
+
+# One kind of match at a time (see search()), best first within it: nearest by Web Mercator distance
+# (cheap, and in the same order as the spheroid's nearby), else shortest name.
 _FEATURES = """
     SELECT 'feature' AS result_type, feat.id, l.slug AS layer, l.name_ja AS layer_ja, l.name_en AS layer_en,
            feat.name, feat.name_kana, '' AS name_en, feat.address,
@@ -89,44 +104,25 @@ _FEATURES = """
     JOIN layers_municipality m ON m.id = feat.municipality_id
     LEFT JOIN layers_ward w ON w.id = feat.ward_id
     WHERE feat.layer_id = ANY(%(layers)s) AND {municipality} AND {where}
+    ORDER BY {order}{nearest}, char_length(feat.name), feat.id
+    LIMIT %(limit)s
 """
 
-# Features come from two branches, each simple enough for its trigram indexes: the names and addresses
-# that hold the key, then (for longer keys) the names similar to it that do not hold it.
-_SQL = """
-WITH results AS (
-    {features}
-    UNION ALL
-    SELECT 'municipality', m.id, NULL, NULL, NULL, m.name_ja, m.name_kana, m.name_en, '',
-           m.code, m.name_ja, m.name_en, NULL, NULL, NULL, m.geom, m.search_point, t.tier, t.similarity
+_PLACES = """
+    SELECT 'municipality' AS result_type, m.id, NULL AS layer, NULL AS layer_ja, NULL AS layer_en,
+           m.name_ja AS name, m.name_kana, m.name_en, '' AS address, m.code AS m_code, m.name_ja AS m_ja,
+           m.name_en AS m_en, NULL AS w_code, NULL AS w_ja, NULL AS w_en, m.geom, m.search_point AS point,
+           t.tier, t.similarity
     FROM layers_municipality m
     CROSS JOIN LATERAL (SELECT {municipality_tier} AS tier, {municipality_similarity} AS similarity) t
-    WHERE %(places)s AND {municipality} AND t.tier IS NOT NULL
+    WHERE {municipality} AND t.tier IS NOT NULL
     UNION ALL
     SELECT 'ward', w.id, NULL, NULL, NULL, m.name_ja || w.name_ja, w.name_kana, w.name_en, '',
            m.code, m.name_ja, m.name_en, w.code, w.name_ja, w.name_en, w.geom, w.search_point, t.tier, t.similarity
     FROM layers_ward w
     JOIN layers_municipality m ON m.id = w.municipality_id
     CROSS JOIN LATERAL (SELECT {ward_tier} AS tier, {ward_similarity} AS similarity) t
-    WHERE %(places)s AND {municipality} AND t.tier IS NOT NULL
-),
-ranked AS (
-    SELECT r.*, {distance} AS distance
-    FROM results r
-    ORDER BY r.tier, r.result_type = 'feature',
-             CASE WHEN r.tier = {fuzzy_tier} THEN -round(r.similarity::numeric, 1) ELSE 0 END,
-             distance NULLS LAST, char_length(r.name), r.id
-    LIMIT %(limit)s
-)
-SELECT result_type, id, layer, layer_ja, layer_en, name, name_kana, name_en, address,
-       m_code, m_ja, m_en, w_code, w_ja, w_en, tier, distance,
-       ST_AsGeoJSON(coalesce(point, CASE WHEN ST_Dimension(geom) = 0 THEN geom ELSE ST_PointOnSurface(geom) END),
-                    {decimals}),
-       CASE WHEN ST_Dimension(geom) > 0 THEN ARRAY[ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom)] END
-FROM ranked
-ORDER BY tier, result_type = 'feature',
-         CASE WHEN tier = {fuzzy_tier} THEN -round(similarity::numeric, 1) ELSE 0 END,
-         distance NULLS LAST, char_length(name), id
+    WHERE {municipality} AND t.tier IS NOT NULL
 """
 
 # Metres on the spheroid. A place is 0 m away from a point inside it, else as far as its representative
@@ -136,45 +132,87 @@ _DISTANCE = """CASE
     WHEN r.geom && %(here)s::geometry AND ST_Intersects(r.geom, %(here)s::geometry) THEN 0
     ELSE ST_Distance(r.point::geography, %(here)s::geometry::geography) END"""
 
-
 _NAME_KEYS = ("search_name", "search_kana")
 
 
-def _sql(query: SearchQuery) -> str:
-    fuzzy = query.fuzzy
+def _any(template, keys):
+    return "(" + " OR ".join(template.format(k=f"feat.{k}") for k in keys) + ")"
+
+
+def _statements(query: SearchQuery) -> dict:
+    """{kind of match: SQL}, in the order they rank: places, names, addresses, similar names."""
     municipality = "m.code = %(code)s" if query.municipality_code else "TRUE"
+    outer = {"distance": _DISTANCE if query.near else "NULL::float8", "decimals": COORDINATE_DECIMALS}
+    nearest = ", feat.geom_3857 <-> ST_Transform(%(here)s::geometry, 3857)" if query.near else ""
     length = len(query.key)
-    name_pattern = "%(pattern)s" if length >= SUBSTRING_MIN_LENGTH else "%(prefix)s"
-    holds = " OR ".join(f"feat.{k} LIKE {name_pattern}" for k in _NAME_KEYS)
-    if length >= ADDRESS_MIN_LENGTH:
-        holds += " OR feat.search_address LIKE %(pattern)s"
-    branches = [f"({holds})"]
-    if fuzzy:
-        similar = " OR ".join(f"%(key)s <%% feat.{k}" for k in _NAME_KEYS)
-        branches.append(f"({similar}) AND NOT ({holds})")
-    tier, similarity = _tier(_FEATURE_KEYS, "feat.search_address", fuzzy), _similarity(_FEATURE_KEYS, fuzzy)
-    features = " UNION ALL ".join(
-        _FEATURES.format(tier=tier, similarity=similarity, municipality=municipality, where=where) for where in branches
+    # Names hold the key: one character at their start; two as one of their pairs of characters (an
+    # index of pairs, migration 0009); more anywhere (the trigram indexes).
+    if length >= FUZZY_MIN_LENGTH:
+        in_name = _any("{k} LIKE %(pattern)s", _NAME_KEYS)
+    elif length == BIGRAM_LENGTH:
+        in_name = "feat.search_bigrams @> ARRAY[%(key)s]"
+    else:
+        in_name = _any("{k} LIKE %(prefix)s", _NAME_KEYS)
+    in_address = "feat.search_address LIKE %(pattern)s"
+    names_tier = (
+        f"CASE WHEN {_any('{k} = %(key)s', _NAME_KEYS)} THEN 0 WHEN {_any('{k} LIKE %(prefix)s', _NAME_KEYS)} "
+        "THEN 1 ELSE 2 END"
     )
-    return _SQL.format(
-        features=features,
-        municipality_tier=_tier(_MUNICIPALITY_KEYS, None, fuzzy),
-        municipality_similarity=_similarity(_MUNICIPALITY_KEYS, fuzzy),
-        ward_tier=_tier(_WARD_KEYS, None, fuzzy),
-        ward_similarity=_similarity(_WARD_KEYS, fuzzy),
-        municipality=municipality,
-        distance=_DISTANCE if query.near else "NULL::float8",
-        fuzzy_tier=FUZZY_TIER,
-        decimals=COORDINATE_DECIMALS,
-    )
+    features = {"municipality": municipality, "nearest": nearest}
+    statements = {}
+    if query.places:
+        fuzzy = query.fuzzy
+        statements["places"] = _PLACES.format(
+            municipality_tier=_place_tier(_MUNICIPALITY_KEYS, fuzzy),
+            municipality_similarity=_similarity(_MUNICIPALITY_KEYS, fuzzy),
+            ward_tier=_place_tier(_WARD_KEYS, fuzzy),
+            ward_similarity=_similarity(_WARD_KEYS, fuzzy),
+            municipality=municipality,
+        )
+    if query.layer_ids:
+        statements["names"] = _FEATURES.format(
+            tier=names_tier, similarity="0::real", where=in_name, order=names_tier, **features
+        )
+        if length >= ADDRESS_MIN_LENGTH:
+            statements["addresses"] = _FEATURES.format(
+                tier=MATCHES.index("address"),
+                similarity="0::real",
+                where=f"{in_address} AND NOT {in_name}",
+                order="1",
+                **features,
+            )
+        if query.fuzzy:
+            similarity = f"greatest({', '.join(f'word_similarity(%(key)s, feat.{k})' for k in _NAME_KEYS)})"
+            statements["similar"] = _FEATURES.format(
+                tier=FUZZY_TIER,
+                similarity=similarity,
+                where=f"{_any('%(key)s <%% {k}', _NAME_KEYS)} AND NOT {in_name} AND NOT {in_address}",
+                order=f"-round(({similarity})::numeric, 1)",
+                **features,
+            )
+    return {kind: _OUTER.format(inner=sql, **outer) for kind, sql in statements.items()}
+
+
+# The best tier each statement can return.
+_BEST_TIER = {"places": 0, "names": 0, "addresses": MATCHES.index("address"), "similar": FUZZY_TIER}
 
 
 def _like_escape(text):
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _rank(row):
+    bucket = -round(row["similarity"], 1) if row["tier"] == FUZZY_TIER else 0
+    distance = row["distance"] if row["distance"] is not None else float("inf")
+    return (row["tier"], row["result_type"] == "feature", bucket, distance, len(row["name"]), row["id"])
+
+
 def search(query: SearchQuery) -> list[dict]:
-    """The best `query.limit` matches as GeoJSON features, best first."""
+    """The best `query.limit` matches as GeoJSON features, best first.
+
+    The kinds of match are asked for in the order they rank, and the asking stops once the better kinds
+    fill the page: a key as common as 大阪市 never sorts fifty thousand addresses.
+    """
     if not query.key:
         return []
     params = {
@@ -183,44 +221,46 @@ def search(query: SearchQuery) -> list[dict]:
         "pattern": "%" + _like_escape(query.key) + "%",
         "layers": list(query.layer_ids),
         "code": query.municipality_code,
-        "places": query.places,
         "limit": query.limit,
     }
     if query.near:
         params["here"] = Point(*query.near, srid=4326).ewkt
+    rows = []
     with transaction.atomic(), connection.cursor() as cursor:
-        # PostGIS's high function costs lift the estimate over jit_above_cost; compiling then takes
-        # ~100 ms for a query that runs in a few.
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute(_sql(query), params)
-        rows = cursor.fetchall()
-    return [_as_feature(row, query) for row in rows]
+        # PostGIS's high function costs lift estimates over jit_above_cost; compiling then takes ~100 ms
+        # for queries that run in a few, and starting parallel workers costs more than they save here.
+        cursor.execute("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0")
+        for kind, sql in _statements(query).items():
+            if sum(1 for r in rows if r["tier"] < _BEST_TIER[kind]) >= query.limit:
+                continue  # all it could find ranks below what is found already
+            cursor.execute(sql, params)
+            columns = [c.name for c in cursor.description]
+            rows += [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    rows.sort(key=_rank)
+    return [_as_feature(row, query) for row in rows[: query.limit]]
 
 
 def _as_feature(row, query: SearchQuery) -> dict:
-    (result_type, pk, layer, layer_ja, layer_en, name, kana, name_en, address) = row[:9]
-    (m_code, m_ja, m_en, w_code, w_ja, w_en, tier, distance, geometry, bbox) = row[9:]
-    properties = {"result_type": result_type, "layer": layer}
-    if layer:
-        properties.update(layer_name={"ja": layer_ja, "en": layer_en}, feature_id=pk)
+    result_type, w_code = row["result_type"], row["w_code"]
+    properties = {"result_type": result_type, "layer": row["layer"]}
+    if row["layer"]:
+        properties.update(layer_name={"ja": row["layer_ja"], "en": row["layer_en"]}, feature_id=row["id"])
+    fields = {name: row[name] for name in ("name", "name_kana", "name_en", "address")}
     properties.update(
-        name=name,
-        name_kana=kana,
-        name_en=name_en,
-        address=address,
-        municipality=m_code,
-        municipality_name={"ja": m_ja, "en": m_en},
+        fields,
+        municipality=row["m_code"],
+        municipality_name={"ja": row["m_ja"], "en": row["m_en"]},
         ward=w_code,
-        ward_name={"ja": w_ja, "en": w_en} if w_code else None,
-        match=MATCHES[tier],
-        highlight=highlight({"name": name, "name_kana": kana, "name_en": name_en, "address": address}, query.key),
+        ward_name={"ja": row["w_ja"], "en": row["w_en"]} if w_code else None,
+        match=MATCHES[row["tier"]],
+        highlight=highlight(fields, query.key),
     )
     if query.near:
-        properties["distance_m"] = round(distance, 1)
-    code = w_code if result_type == "ward" else m_code if result_type == "municipality" else pk
-    feature = {"type": "Feature", "id": f"{result_type}:{code}", "geometry": json.loads(geometry)}
-    if bbox:
-        feature["bbox"] = [round(v, COORDINATE_DECIMALS) for v in bbox]
+        properties["distance_m"] = round(row["distance"], 1)
+    code = {"ward": w_code, "municipality": row["m_code"]}.get(result_type, row["id"])
+    feature = {"type": "Feature", "id": f"{result_type}:{code}", "geometry": json.loads(row["geometry"])}
+    if row["bbox"]:
+        feature["bbox"] = [round(v, COORDINATE_DECIMALS) for v in row["bbox"]]
     feature["properties"] = properties
     return feature
 
