@@ -75,24 +75,26 @@ def search_requests(rng):
     return requests
 
 
-def report_points(rng, count=150):
+def zone_points(rng, count=60):
+    """Points on hazard zones: the report then also looks for suitable shelters."""
     zones = list(Feature.objects.filter(layer__in=Layer.objects.filter(kind="hazard_zone")).order_by("id"))
-    points = [z.geom.point_on_surface for z in rng.sample(zones, min(count // 3, len(zones)))]
-    points = [(p.x, p.y) for p in points]
-    points += [(rng.uniform(135.1, 135.75), rng.uniform(34.3, 34.95)) for _ in range(count - len(points) - 10)]
-    points += [(rng.uniform(136.0, 139.8), rng.uniform(35.0, 35.7)) for _ in range(10)]  # outside Osaka
-    return points
+    return [(p.x, p.y) for p in (z.geom.point_on_surface for z in rng.sample(zones, min(count, len(zones))))]
 
 
-def report_requests(rng, path="/api/hazards/at/"):
+def anywhere_points(rng, count=90):
+    """Anywhere around the prefecture (mostly outside zones), and a few far outside it."""
+    points = [(rng.uniform(135.1, 135.75), rng.uniform(34.3, 34.95)) for _ in range(count - 10)]
+    return points + [(rng.uniform(136.0, 139.8), rng.uniform(35.0, 35.7)) for _ in range(10)]
+
+
+def report_requests(points, path="/api/hazards/at/"):
     langs = ("ja", "en", "easy")
-    points = report_points(rng)
     return [(path, {"lon": f"{x:.6f}", "lat": f"{y:.6f}", "lang": langs[n % 3]}) for n, (x, y) in enumerate(points)]
 
 
 def nearest_requests(rng):
     out = []
-    for n, (x, y) in enumerate(report_points(rng, 60)):
+    for n, (x, y) in enumerate(zone_points(rng, 30) + anywhere_points(rng, 30)):
         query = {"lon": f"{x:.6f}", "lat": f"{y:.6f}", "layer": "shelters", "limit": 5}
         if n % 2:
             query["suitable_for"] = "flood"
@@ -153,9 +155,10 @@ def main():
     target = OverHttp(args.url) if args.url else InProcess()
     suites = {
         "type-ahead search (every prefix)": search_requests(seeded()),
-        "hazard report /api/hazards/at/": report_requests(seeded()),
+        "hazard report, on a zone": report_requests(zone_points(seeded())),
+        "hazard report, anywhere": report_requests(anywhere_points(seeded())),
         "nearest shelters /api/nearest/": nearest_requests(seeded()),
-        "/here page (HTML)": report_requests(seeded(1), "/here")[:60],
+        "/here page, on a zone (HTML)": report_requests(zone_points(seeded(1), 30), "/here"),
     }
     print(f"{target.name}; {Feature.objects.count()} features", file=sys.stderr)
     print("| request | n | median ms | p95 ms | max ms | non-200 |")

@@ -147,6 +147,18 @@ def test_layer_and_municipality_narrow_the_search(client, db):
     assert clinics and {f["properties"]["layer"] for f in clinics} == {"clinics"}
 
 
+def test_two_characters_find_a_word_inside_a_name(client, db):
+    features = search(client, "病院", layer="clinics", places="false", limit=50)
+    assert len(features) == 50 and all("病院" in name for name in names(features))
+    assert "substring" in {f["properties"]["match"] for f in features}  # 牧病院, 白山病院, …
+
+
+def test_a_common_key_fills_the_page_with_name_matches_first(client, db):
+    features = search(client, "大阪市", limit=5)
+    assert features[0]["id"] == "municipality:27100"
+    assert [f["properties"]["match"] for f in features] == ["exact", "prefix", "prefix", "prefix", "prefix"]
+
+
 def test_polygons_come_as_a_point_with_a_bbox(client, db):
     zone = search(client, "淀川 洪水浸水想定区域", layer="hazard-zones")[0]
     assert zone["geometry"]["type"] == "Point"
