@@ -316,8 +316,17 @@ def here(request):
 
 
 def _render_page(request, lang, context, status=200):
+    report = context.get("report") or {}
+    places = [p for p in (report.get("municipality"), report.get("ward")) if p]
+    if lang == "en":
+        where = ", ".join(p["name"]["en"] for p in reversed(places))  # Kita Ward, Osaka City
+    else:
+        where = "".join(p["name"]["ja"] for p in places)  # 大阪市北区
+    context["page_title"] = f"{context['t']['title']} — {where}" if where else context["t"]["title"]
     with translation.override(HTML_LANG[lang]):
-        return render(request, "answers/here.html", context, status=status)
+        response = render(request, "answers/here.html", context, status=status)
+    response["Content-Language"] = HTML_LANG[lang]
+    return response
 
 
 def _language_links(request, current):

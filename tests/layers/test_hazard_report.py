@@ -178,8 +178,10 @@ def test_the_report_is_revalidated_with_an_etag(client, db):
 def test_the_page_reads_in_order_with_headings_and_lang(client, flood_site, zones):
     lon, lat = flood_site.geom.x, flood_site.geom.y
     add_zone(zones, square(lon, lat, 200), 1, hazard_type="flood", depth_rank=3)
-    html = client.get("/here", {"lat": lat, "lon": lon, "lang": "en"}).content.decode()
-    assert '<html lang="en">' in html
+    response = client.get("/here", {"lat": lat, "lon": lon, "lang": "en"})
+    html = response.content.decode()
+    assert '<html lang="en">' in html and response["Content-Language"] == "en"
+    assert "<title>Hazards at this place — Kishiwada City</title>" in html
     order = ["<h1>Hazards at this place</h1>", ">Location</h2>", "This place is inside: River flood",
              ">River flood: Inside a hazard zone</h2>", "<dt>Expected depth of water</dt>", "<dd>3–5 m</dd>",
              ">What to do</h3>", ">Nearest shelters for River flood (outside the zone)</h3>", "<ol>",
