@@ -227,9 +227,9 @@ def search(query: SearchQuery) -> list[dict]:
         params["here"] = Point(*query.near, srid=4326).ewkt
     rows = []
     with transaction.atomic(), connection.cursor() as cursor:
-        # PostGIS's high function costs lift estimates over jit_above_cost; compiling then takes ~100 ms
-        # for queries that run in a few, and starting parallel workers costs more than they save here.
-        cursor.execute("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0")
+        # JIT is off for every connection (settings.DATABASES); starting parallel workers would also
+        # cost more than they save on these short queries.
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         for kind, sql in _statements(query).items():
             if sum(1 for r in rows if r["tier"] < _BEST_TIER[kind]) >= query.limit:
                 continue  # all it could find ranks below what is found already

@@ -48,8 +48,12 @@ export class ListView {
   render(layers, { loading = false } = {}) {
     const items = this.itemsInView(layers);
     const shown = items.slice(0, LIST_LIMIT);
+    // The list is redrawn when the map moves or a shelter's status changes: keep a keyboard or
+    // screen-reader user on the place they were on, not thrown back to the top of the page.
+    const focused = [...this.buttons].find(([, button]) => button === document.activeElement)?.[0];
     this.buttons = new Map(shown.map((item) => [item, this.button(item)]));
     this.list.replaceChildren(...[...this.buttons.values()].map((button) => button.parentElement));
+    if (focused) this.buttons.get(focused)?.focus({ preventScroll: true });
 
     if (!layers.length) {
       this.summary.textContent = loading ? gettext("Loading…") : gettext("No layer is shown.");
