@@ -4,7 +4,6 @@ Thin views: parse and check the parameters, call one domain function, shape the 
 """
 
 import json
-import math
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -53,36 +52,9 @@ LIVE_CACHE_CONTROL = f"public, max-age={FEED_MAX_AGE}"  # answers that carry liv
 # ---------------------------------------------------------------- parameters of these endpoints
 
 
-def parse_point(query):
-    """`lat` and `lon` in degrees (WGS 84), both required; returns (lon, lat)."""
-    values = {}
-    for name, bound in (("lat", 90), ("lon", 180)):
-        raw = (query.get(name) or "").strip()
-        if not raw:
-            raise InvalidParameter(f"{name} is required", parameter=name)
-        try:
-            value = float(raw)
-        except ValueError:
-            raise InvalidParameter(f"{name} must be a number", parameter=name) from None
-        if not math.isfinite(value) or not -bound <= value <= bound:
-            raise InvalidParameter(f"{name} must be between -{bound} and {bound}", parameter=name)
-        values[name] = value
-    return values["lon"], values["lat"]
-
-
-def parse_optional_point(query):
-    if not query.get("lat") and not query.get("lon"):
-        return None
-    return parse_point(query)
-
-
 def parse_lang(value, default="ja"):
     """`lang`: ja, en or easy (やさしい日本語); absent means the request's language."""
-    if value in (None, ""):
-        return default if default in LANGUAGES else "ja"
-    if value not in LANGUAGES:
-        raise InvalidParameter(f"lang must be one of {', '.join(LANGUAGES)}", parameter="lang")
-    return value
+    return params.parse_choice(value, "lang", LANGUAGES, default if default in LANGUAGES else "ja")
 
 
 def parse_layer_slugs(value):
@@ -96,16 +68,6 @@ def parse_layer_slugs(value):
     if unknown or not slugs:
         raise InvalidParameter(f"unknown layer(s): {', '.join(unknown) or '(none given)'}", parameter="layer")
     return [found[s] for s in slugs]
-
-
-def parse_flag(value, name, default):
-    if value in (None, ""):
-        return default
-    if value.lower() in ("true", "1", "yes"):
-        return True
-    if value.lower() in ("false", "0", "no"):
-        return False
-    raise InvalidParameter(f"{name} must be true or false", parameter=name)
 
 
 def _json_response(doc, content_type="application/json"):
@@ -147,8 +109,8 @@ class Search(ReadView):
             text,
             tuple(layer.pk for layer in parse_layer_slugs(query.get("layer"))),
             municipality_code=params.parse_municipality_code(query.get("municipality")),
-            near=parse_optional_point(query),
-            places=parse_flag(query.get("places"), "places", True),
+            near=params.parse_optional_point(query),
+            places=params.parse_flag(query.get("places"), "places", True),
             limit=params.parse_limit(query.get("limit"), maximum=SEARCH_MAX_LIMIT, default=SEARCH_DEFAULT_LIMIT),
         )
         if not search_query.key:
@@ -193,7 +155,7 @@ class Nearest(ReadView):
     )
     def get(self, request):
         query = request.GET
-        lon, lat = parse_point(query)
+        lon, lat = params.parse_point(query)
         slug = (query.get("layer") or "").strip()
         if not slug:
             raise InvalidParameter("layer is required", parameter="layer")
@@ -269,7 +231,7 @@ class HazardsAt(ReadView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        lon, lat = parse_point(request.GET)
+        lon, lat = params.parse_point(request.GET)
         lang = parse_lang(request.GET.get("lang"), request.LANGUAGE_CODE)
         etag = _report_etag(request, lon, lat, lang)
 
@@ -299,7 +261,7 @@ def here(request):
     if not context["lat"] and not context["lon"]:
         return _render_page(request, lang, context)
     try:
-        lon, lat = parse_point(request.GET)
+        lon, lat = params.parse_point(request.GET)
     except InvalidParameter as error:
         context["error"] = phrase("bad_point", lang)
         context["error_detail"] = error.message

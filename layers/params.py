@@ -235,3 +235,45 @@ def parse_filters(query, kind, *, strict=True):
 
 def is_list_field(field_type):
     return field_type in (CODES, TAGS)
+
+
+def parse_point(query):
+    """`lat` and `lon` in degrees (WGS 84), both required; returns (lon, lat)."""
+    values = {}
+    for name, bound in (("lat", 90), ("lon", 180)):
+        raw = (query.get(name) or "").strip()
+        if not raw:
+            raise InvalidParameter(f"{name} is required", parameter=name)
+        try:
+            value = float(raw)
+        except ValueError:
+            raise InvalidParameter(f"{name} must be a number", parameter=name) from None
+        if not math.isfinite(value) or not -bound <= value <= bound:
+            raise InvalidParameter(f"{name} must be between -{bound} and {bound}", parameter=name)
+        values[name] = value
+    return values["lon"], values["lat"]
+
+
+def parse_optional_point(query):
+    if not query.get("lat") and not query.get("lon"):
+        return None
+    return parse_point(query)
+
+
+def parse_flag(value, name, default):
+    if value in (None, ""):
+        return default
+    if value.lower() in ("true", "1", "yes"):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    raise InvalidParameter(f"{name} must be true or false", parameter=name)
+
+
+def parse_choice(value, name, choices, default):
+    """One of `choices`; absent means `default`."""
+    if value in (None, ""):
+        return default
+    if value not in choices:
+        raise InvalidParameter(f"{name} must be one of {', '.join(choices)}", parameter=name)
+    return value

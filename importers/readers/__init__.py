@@ -12,6 +12,8 @@ def reader_for(upload):
             return reader
     raise file_error(
         "unsupported_format",
-        f"{upload.name}: この形式は読み込めません（CSV, GeoJSON, シェープファイル(zip), GeoPackage, KML/KMZ, PLATEAU CityGML）",
-        f"{upload.name}: unsupported format (use CSV, GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ or PLATEAU CityGML)",
+        f"{upload.name}: この形式は読み込めません"
+        "（CSV, GeoJSON, シェープファイル(zip), GeoPackage, KML/KMZ, PLATEAU CityGML）",
+        f"{upload.name}: unsupported format "
+        "(use CSV, GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ or PLATEAU CityGML)",
     )

@@ -28,9 +28,10 @@ def test_list_shows_only_own_municipality(client, suita_staff):
     assert response.status_code == 200
     municipalities = {row["feature"].municipality.code for row in response.context["rows"]}
     assert municipalities == {SUITA}
-    assert len(response.context["rows"]) == Feature.objects.filter(
-        layer__slug="shelters", municipality__code=SUITA
-    ).count()
+    assert (
+        len(response.context["rows"])
+        == Feature.objects.filter(layer__slug="shelters", municipality__code=SUITA).count()
+    )
 
 
 def test_search_and_disaster_filter(client, suita_staff):
