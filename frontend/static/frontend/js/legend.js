@@ -63,9 +63,14 @@ function layerRow(layer) {
   if (layer.hasLiveStatus) {
     const row = document.createElement("li");
     row.className = "legend-layer-with-rules";
+    const name = document.createElement("span");
+    name.className = "legend-layer-name";
+    const text = document.createElement("span");
+    text.textContent = label(entry.name);
+    name.append(swatch(style.colour, "point"), text);
     const rules = document.createElement("ul");
     rules.append(liveGroup());
-    row.append(item(style.colour, "point", label(entry.name)), rules);
+    row.append(name, rules);
     return row;
   }
   if (!style.fillBy.length) return item(style.colour, layer.drawsPoints ? "point" : "area", label(entry.name));
