@@ -144,6 +144,8 @@ def clean_changes(changes: dict) -> dict:
         clean["marked_full"] = changes["marked_full"]
     if "note" in changes:
         note = str(changes["note"] or "").strip()
+        if "\x00" in note:
+            raise InvalidUpdate("note", "must not contain NUL characters")
         if len(note) > MAX_NOTE:
             raise InvalidUpdate("note", f"must be at most {MAX_NOTE} characters")
         clean["note"] = note

@@ -262,3 +262,8 @@ def test_fifty_concurrent_updates_lose_nothing(live_app, token_staff, django_db_
             assert len(history) == len(accepted) == stored.version
             assert sorted(h.after["count"] for h in history) == sorted(r[3]["count"] for r in accepted)
             assert history[-1].after["count"] == stored.evacuee_count
+
+
+def test_a_note_with_a_nul_character_is_refused(db):
+    with pytest.raises(service.InvalidUpdate):
+        service.update_status(a_shelter(), {"note": "a\x00b"}, 0, staff(SUITA))
