@@ -57,6 +57,10 @@ class RowValidator:
             findings.append(Finding(code, ja, en, severity, row.number, field, short(value)))
 
         raw = column_mapping.apply(self.mapping, row.attributes)
+        for column, value in _texts(self.mapping, raw):
+            if "\x00" in value:
+                # No text column can hold NUL; a file with one was usually cut or mis-encoded.
+                add("nul_character", "NUL 文字が含まれています", "The value contains a NUL character", field=column)
         geometry = self.check_geometry(row, add)
         name = raw["name"] or ""
         if self.kind.name_required and not str(name).strip():
@@ -283,6 +287,17 @@ class RowValidator:
             )
             geometry = _keep_main_type(repaired)
         return shapely.set_precision(geometry, GRID)
+
+
+def _texts(mapping, raw):
+    """(column, text) of every text value a row maps to, for checks that apply to all of them."""
+    for key in ("source_id", "name", "name_kana", "address"):
+        if isinstance(raw[key], str):
+            yield getattr(mapping, key), raw[key]
+    for name, value in raw["properties"].items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                yield mapping.fields.get(name, name), item
 
 
 def _swap_xy(geometry):

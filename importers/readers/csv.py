@@ -87,7 +87,16 @@ def read(upload) -> SourceTable:
     text, encoding = decode_text(data, upload.name, upload.options.encoding)
     dialect = "excel-tab" if upload.suffix == ".tsv" else "excel"
     # csv handles quoted fields with embedded newlines, which line-based tools misread.
-    records = list(pycsv.reader(io.StringIO(text, newline=""), dialect=dialect))
+    reader = pycsv.reader(io.StringIO(text, newline=""), dialect=dialect)
+    try:
+        records = list(reader)
+    except pycsv.Error as exc:  # e.g. a field over the size limit, or an unterminated quote at the end
+        raise file_error(
+            "csv_unreadable",
+            f"{upload.name}: {reader.line_num} 行目を CSV として読めません（{exc}）",
+            f"{upload.name}: line {reader.line_num} cannot be read as CSV ({exc})",
+            row=reader.line_num,
+        ) from None
     if not records:
         raise file_error(
             "empty_file",

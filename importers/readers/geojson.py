@@ -26,6 +26,12 @@ def declared_crs(text, display_name):
             f"{display_name}: not valid JSON (line {exc.lineno}: {exc.msg})",
             row=exc.lineno,
         ) from None
+    except RecursionError:
+        raise file_error(
+            "invalid_json",
+            f"{display_name}: JSON の入れ子が深すぎます",
+            f"{display_name}: the JSON is nested too deeply to be GeoJSON",
+        ) from None
     if not isinstance(document, dict) or document.get("type") not in (
         "FeatureCollection",
         "Feature",

@@ -199,3 +199,15 @@ def test_municipality_code_column_is_checked(db, tmp_path, suita, code, finding,
     result = run_import(path, layer=make_layer(), municipality=suita, mode="dry_run")
     found = [(f.code, f.severity) for f in result.findings if "code" in f.code and f.field == "全国地方公共団体コード"]
     assert found == ([(finding, severity)] if finding else [])
+
+
+def test_unreadable_csv_and_nul_characters_are_findings_not_crashes(db, tmp_path, suita):
+    layer = make_layer()
+    huge = tmp_path / "huge.csv"
+    huge.write_text("ID,名称,緯度,経度\n1," + "x" * 200_000 + ",34.7,135.5\n", encoding="utf-8")
+    result = run_import(huge, layer=layer, municipality=suita, mode="dry_run")
+    assert [(f.code, f.row) for f in result.errors] == [("csv_unreadable", 2)]
+
+    nul = write_csv(tmp_path / "nul.csv", GSI_EMERGENCY_HEADER, [gsi_row(1, "E2720500001201", "吹田\x00市役所")])
+    result = run_import(nul, layer=layer, municipality=suita, mode="dry_run")
+    assert [(f.code, f.row, f.field) for f in result.errors] == [("nul_character", 1, "施設・場所名")]

@@ -174,3 +174,10 @@ def test_unsupported_format_is_refused(db, tmp_path, suita):
     path.write_bytes(b"PK\x03\x04 not really")
     result = run_import(path, layer=make_layer(), municipality=suita, mode="dry_run")
     assert [f.code for f in result.errors] == ["unsupported_format"]
+
+
+def test_deeply_nested_json_is_refused_cleanly(db, tmp_path, suita):
+    path = tmp_path / "deep.geojson"
+    path.write_text('{"type":"FeatureCollection","features":' + "[" * 100_000 + "]" * 100_000 + "}")
+    result = run_import(path, layer=make_layer(), municipality=suita, mode="dry_run")
+    assert [f.code for f in result.errors] == ["invalid_json"]
