@@ -4,6 +4,8 @@ from django.urls import reverse
 
 from layers.catalogue import layer_catalogue
 
+SEARCH_MAX_LENGTH = 100
+
 
 def map_page(request):
     """The map. The page hands the JS its URLs and the catalogue, so the JS holds no API paths."""
@@ -13,7 +15,11 @@ def map_page(request):
             "layers": reverse("layers-index"),
             "municipalities": reverse("municipalities"),
             "shelter_status": reverse("shelter-status-feed"),
+            "search": reverse("search"),
+            "here": reverse("here"),
         },
+        # The longest `q` the search API takes (layers.params.parse_query_text): longer is not sent.
+        "search_max_length": SEARCH_MAX_LENGTH,
         "status_poll_seconds": 5,
         "layers": layer_catalogue(),
     }

@@ -10,22 +10,12 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import SCREENSHOTS, keep_local
+from tests.e2e.conftest import DEVICES, keep_local, map_config, new_map_page, screenshot, wait_until_ready
 
 pytestmark = pytest.mark.e2e
 
-DEVICES = {
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "device_scale_factor": 2,
-        "is_mobile": True,
-        "has_touch": True,
-    },
-    "desktop": {"viewport": {"width": 1366, "height": 850}},
-}
 HAZARD = "hazard-zones"
 
 
@@ -46,30 +36,13 @@ def open_map(browser, live_app, device):
     contexts = []
 
     def open_map(wait=True):
-        context = browser.new_context(**DEVICES[device], locale="ja-JP", timezone_id="Asia/Tokyo")
-        contexts.append(context)
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        page.errors = []
-        page.outside_requests = keep_local(context, live_app)
-        page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        page.goto(f"{live_app}/")
-        if wait:
-            wait_until_ready(page)
+        page = new_map_page(browser, live_app, device, wait=wait)
+        contexts.append(page.context)
         return page
 
     yield open_map
     for context in contexts:
         context.close()
-
-
-def wait_until_ready(page):
-    try:
-        page.wait_for_function("() => window.osakaMap !== undefined")
-    except PlaywrightTimeoutError:
-        pytest.fail(f"the map did not start; browser errors: {page.errors}")
-    page.evaluate("() => window.osakaMap.ready.then(() => true)")
 
 
 def counts(page):
@@ -86,16 +59,6 @@ def layer_checkbox(page, slug):
     if panel.get_attribute("open") is None:
         panel.locator("summary").click()
     return page.locator(f'input[name="layer"][value="{slug}"]')
-
-
-def screenshot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(300)  # Leaflet fades popups in over 0.2 s
-    page.screenshot(path=SCREENSHOTS / name)
-
-
-def map_config(page):
-    return json.loads(page.locator("#map-config").text_content())
 
 
 def test_map_loads_without_console_errors_and_draws_the_43_municipalities(open_map, device, catalogue):

@@ -12,7 +12,7 @@ import { featureColour } from "./styles.js";
 export const LIST_LIMIT = 100;
 
 /** What a place is: its value of the kind's first code field (a shelter's designation), else its layer. */
-function kindOfPlace(layer, properties) {
+export function kindOfPlace(layer, properties) {
   const field = layer.entry.fields.find((f) => f.type === "code");
   const value = field && properties[field.name];
   return value == null || value === "" ? label(layer.entry.name) : formatValue(field, value);

@@ -1,9 +1,11 @@
 /** Wires the page: reads the server's JSON config, builds the map, the layer panel, legend and list. */
 
 import { formatNumber, gettext, interpolate, label } from "./i18n.js";
+import { setUpHere } from "./here.js";
 import { renderLegend, renderNotices } from "./legend.js";
 import { MapLayer, restack } from "./layers.js";
-import { ListView } from "./list-view.js";
+import { kindOfPlace, ListView } from "./list-view.js";
+import { Search } from "./search.js";
 import { StatusFeed } from "./status-feed.js";
 import { addStatusLine, catalogueBounds, createMap, drawMunicipalities, municipalityNames } from "./map.js";
 
@@ -57,22 +59,28 @@ const listView = new ListView({
   onSelect: focusFeature,
 });
 
-let selected = null; // the list item whose popup is open, to return focus to when it closes
+let selected = null; // the item whose popup is open, to return focus to when it closes
+let returnFocus = null; // where focus goes back to then, if not to the item's button in the list
 
-function focusFeature(item) {
+function focusFeature(item, { returnTo = null } = {}) {
   firstView = false;
   if (item.bounds) map.fitBounds(item.bounds, { maxZoom: 16, animate: false });
   else map.setView(item.latlng, Math.max(map.getZoom(), 16), { animate: false });
   if (!wide.matches) mapElement.scrollIntoView({ block: "start" });
   item.path.openPopup();
   selected = item;
+  returnFocus = returnTo;
   item.path.getPopup()?.getElement()?.querySelector(".popup-title")?.focus({ preventScroll: true });
 }
 
 map.on("popupclose", ({ popup }) => {
   const item = selected;
-  selected = null;
-  if (item?.path.getPopup() === popup && popup.getElement()?.contains(document.activeElement)) listView.focus(item);
+  const back = returnFocus;
+  selected = returnFocus = null;
+  if (item?.path.getPopup() === popup && popup.getElement()?.contains(document.activeElement)) {
+    if (back) back.focus();
+    else listView.focus(item);
+  }
 });
 
 /** Legend, cautions and the panel's count follow the boxes at once, before the data arrives. */
@@ -182,6 +190,73 @@ const ready = Promise.all([municipalitiesLoaded, ...checkedLayers().map((layer) 
 );
 renderList();
 if (layers.some((layer) => layer.hasLiveStatus)) feed.start();
+
+// Search: a place fits the map to it; a feature opens its popup, its layer turned on first if need be.
+const searchInput = byId("search-input");
+
+async function showSearchResult(feature, { pointer }) {
+  firstView = false;
+  const p = feature.properties ?? {};
+  const [lon, lat] = feature.geometry?.coordinates ?? [];
+  // A tap on a phone: let the on-screen keyboard go and show the map.
+  if (pointer && !wide.matches) searchInput.blur();
+  if (p.result_type !== "feature") {
+    const [west, south, east, north] = feature.bbox ?? [];
+    if (feature.bbox) map.fitBounds([[south, west], [north, east]], { animate: false });
+    else map.setView([lat, lon], 14, { animate: false });
+    if (!wide.matches) mapElement.scrollIntoView({ block: "start" });
+    return;
+  }
+  const layer = layers.find((l) => l.slug === p.layer);
+  if (layer) {
+    const checkbox = checkboxes.get(layer);
+    if (!checkbox.checked) {
+      checkbox.checked = true;
+      await setVisible(layer, true);
+    } else {
+      await layer.load().catch(() => null);
+    }
+    const item = layer.isOn(map) ? layer.items.find((i) => i.feature.id === p.feature_id) : null;
+    if (item) {
+      focusFeature(item, { returnTo: pointer ? null : searchInput });
+      return;
+    }
+  }
+  map.setView([lat, lon], 16, { animate: false });
+  if (!wide.matches) mapElement.scrollIntoView({ block: "start" });
+}
+
+if (config.urls.search) {
+  new Search({
+    input: searchInput,
+    listbox: byId("search-results"),
+    message: byId("search-message"),
+    live: byId("search-live"),
+    url: config.urls.search,
+    maxLength: config.search_max_length,
+    centre: () => map.getCenter(),
+    // A loaded layer knows more than the search answer: say which designation a shelter has.
+    kindOf: (p) => {
+      const layer = layers.find((l) => l.slug === p.layer);
+      const item = layer?.items.find((i) => i.feature.id === p.feature_id);
+      return item ? kindOfPlace(layer, item.feature.properties ?? {}) : null;
+    },
+    onChoose: showSearchResult,
+  });
+  byId("search").hidden = false;
+}
+
+if (config.urls.here) {
+  setUpHere({
+    map,
+    url: config.urls.here,
+    button: byId("here-locate"),
+    message: byId("here-message"),
+    fallback: byId("here-fallback"),
+    centreLinks: [byId("here-centre")],
+  });
+  byId("here-locate").hidden = false;
+}
 
 // A read-only view of the map's state, for the browser tests and for debugging in the console.
 window.osakaMap = Object.freeze({
