@@ -191,6 +191,24 @@ def test_a_query_too_long_shows_a_message_and_no_console_error(open_map, live_ap
     assert page.errors == []
 
 
+def test_a_refused_query_shows_a_message_not_an_exception(open_map):
+    page = open_map("phone")
+    refusal = {"error": {"code": "invalid_parameter", "message": "q holds nothing to search for", "parameter": "q"}}
+    page.route(
+        "**/api/search/**",
+        lambda route: route.fulfill(status=400, content_type="application/json", body=json.dumps(refusal)),
+    )
+    exceptions = []
+    page.on("pageerror", lambda error: exceptions.append(str(error)))
+
+    box = page.get_by_role("combobox")
+    box.click()
+    box.fill("・・")
+    expect(page.locator("#search-message")).to_have_text("別の言葉で検索してください。")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    assert exceptions == []
+
+
 def test_a_stale_search_is_aborted_and_its_late_answer_ignored(open_map):
     page = open_map("desktop")
     held, failed = [], []
