@@ -3,8 +3,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from layers.catalogue import layer_catalogue
-
-SEARCH_MAX_LENGTH = 100
+from layers.params import MAX_QUERY_LENGTH
 
 
 def map_page(request):
@@ -19,7 +18,7 @@ def map_page(request):
             "here": reverse("here"),
         },
         # The longest `q` the search API takes (layers.params.parse_query_text): longer is not sent.
-        "search_max_length": SEARCH_MAX_LENGTH,
+        "search_max_length": MAX_QUERY_LENGTH,
         "status_poll_seconds": 5,
         "layers": layer_catalogue(),
     }

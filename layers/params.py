@@ -19,6 +19,10 @@ RESERVED = frozenset({"bbox", "municipality", "q", "limit", "offset", "fields", 
 COMMON_PROPERTIES = ("source_id", "name", "name_kana", "address", "municipality", "ward")
 
 
+# Longer than any name or address; the map page stops typing here too (map_config.search_max_length).
+MAX_QUERY_LENGTH = 100
+
+
 def parse_bbox(value):
     """`minx,miny,maxx,maxy` in lon/lat degrees, or None when absent."""
     if value in (None, ""):
@@ -77,12 +81,12 @@ def parse_municipality_code(value):
 
 
 def parse_query_text(value):
-    """`q`: part of a feature's name (or kana), 1–100 characters."""
+    """`q`: part of a feature's name (or kana), 1 to MAX_QUERY_LENGTH characters."""
     if value in (None, ""):
         return None
     value = value.strip()
-    if not value or len(value) > 100:
-        raise InvalidParameter("q must be 1 to 100 characters", parameter="q")
+    if not value or len(value) > MAX_QUERY_LENGTH:
+        raise InvalidParameter(f"q must be 1 to {MAX_QUERY_LENGTH} characters", parameter="q")
     return value
 
 
