@@ -73,3 +73,34 @@ def test_rollback_command_lists_and_rolls_back(db, tmp_path, capsys):
     assert "v3" in capsys.readouterr().out
     call_command("rollback_layer", layer="t-cmd", to_version=2)
     assert state(layer) == [("27205", "A")]
+
+
+def test_admin_action_rolls_back_for_prefecture_admins_only(db, tmp_path, client):
+    from django.contrib.auth.models import User
+
+    from importers.models import PublishedVersion
+    from layers.models import Role
+
+    suita = Municipality.objects.get(code=SUITA)
+    layer = make_layer(slug="t-admin")
+    run_import(shelters_file(tmp_path / "1.geojson", ["A"]), layer=layer, municipality=suita)  # v2
+    run_import(shelters_file(tmp_path / "2.geojson", ["B"]), layer=layer, municipality=suita)  # v3
+    v2 = PublishedVersion.objects.get(layer=layer, version=2)
+    url = "/admin/importers/publishedversion/"
+    form = {"action": "roll_back_to_this_version", "_selected_action": [v2.pk]}
+
+    editor = User.objects.create_user("ed", is_staff=True)
+    Role.objects.create(user=editor, name=Role.Name.DATA_EDITOR, municipality=suita)
+    from django.contrib.auth.models import Permission
+
+    editor.user_permissions.add(Permission.objects.get(codename="view_publishedversion"))
+    client.force_login(editor)
+    client.post(url, form)
+    assert state(layer) == [("27205", "B")], "a municipal editor cannot roll a layer back"
+
+    client.force_login(User.objects.create_superuser("pref"))
+    response = client.post(url, form, follow=True)
+    assert response.status_code == 200
+    assert state(layer) == [("27205", "A")]
+    layer.refresh_from_db()
+    assert layer.version == 4
