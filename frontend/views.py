@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from layers.catalogue import layer_catalogue
+from layers.models import Ward
 from layers.params import MAX_QUERY_LENGTH
 
 
@@ -21,5 +22,9 @@ def map_page(request):
         "search_max_length": MAX_QUERY_LENGTH,
         "status_poll_seconds": 5,
         "layers": layer_catalogue(),
+        # 31 wards of 大阪市 and 堺市: features carry a ward code, the popups show its name.
+        "wards": {
+            code: {"ja": ja, "en": en} for code, ja, en in Ward.objects.values_list("code", "name_ja", "name_en")
+        },
     }
     return render(request, "frontend/map.html", {"map_config": config})

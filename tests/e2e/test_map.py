@@ -241,3 +241,14 @@ def test_skip_link_takes_keyboard_users_to_the_list(open_map, device):
     page.keyboard.press("Escape")
     expect(page.locator(".leaflet-popup")).to_have_count(0)
     expect(page.locator("#feature-list-items .feature-button:focus .feature-name")).to_have_text(name)
+
+
+def test_a_popup_in_osaka_city_names_the_ward(open_map, device):
+    page = open_map()
+    # Osaka Station, in 大阪市北区; the places nearby lie in Osaka City's wards.
+    page.evaluate("() => window.osakaMap.map.setView([34.7025, 135.4959], 17, {animate: false})")
+    in_a_ward = re.compile(r"大阪市\S+区")
+    button = page.locator("#feature-list-items .feature-button").filter(has_text=in_a_ward).first
+    ward = in_a_ward.search(button.locator(".feature-meta").text_content()).group(0)
+    button.click()
+    expect(page.locator(".leaflet-popup .popup-fields")).to_contain_text(ward)

@@ -99,3 +99,9 @@ def test_nul_characters_in_urls_are_400_not_500(client, db, url):
     response = client.get(url)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_parameter"
+
+
+def test_map_page_names_the_wards(client, db):
+    wards = client.get("/").context["map_config"]["wards"]
+    assert len(wards) == 31
+    assert wards["27127"] == {"ja": "北区", "en": "Kita Ward"}

@@ -95,7 +95,7 @@ export class ListView {
     if (p.name) name.lang = "ja";
     const meta = document.createElement("span");
     meta.className = "feature-meta";
-    const municipality = this.municipalityName(p.municipality);
+    const municipality = this.municipalityName(p.municipality, p.ward);
     const live = layer.hasLiveStatus ? layer.liveOf(feature) : null;
     const liveText = live && OPEN_STATES.has(live.status) ? [statusLabel(live.status), congestionLabel(live.congestion)] : [];
     meta.textContent = [...liveText, kindOfPlace(layer, p), municipality && label(municipality)]

@@ -29,7 +29,13 @@ panel.addEventListener("toggle", () => {
 });
 
 let names = new Map();
-const municipalityName = (code) => names.get(code) ?? null;
+/** A place's municipality, with its ward in 大阪市 and 堺市 (大阪市北区 / Kita Ward, Osaka City). */
+function municipalityName(code, wardCode = null) {
+  const municipality = names.get(code);
+  const ward = wardCode ? config.wards?.[wardCode] : null;
+  if (!municipality || !ward) return municipality ?? null;
+  return { ja: `${municipality.ja}${ward.ja}`, en: `${ward.en}, ${municipality.en}` };
+}
 let boundaries = null;
 
 // Live shelter status, polled apart from the layers' data so a cached map never shows a stale status.

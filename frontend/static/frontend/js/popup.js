@@ -74,7 +74,7 @@ function liveStatus(live) {
 
 /**
  * The popup of one feature: layer, name, kana, address, municipality and the kind's fields.
- * `entry` is the feature's catalogue layer; `municipalityName(code)` gives a {ja, en} pair.
+ * `entry` is the feature's catalogue layer; `municipalityName(code, ward)` gives a {ja, en} pair.
  */
 export function featureDetails(feature, entry, municipalityName, live = null) {
   const p = feature.properties ?? {};
@@ -96,7 +96,7 @@ export function featureDetails(feature, entry, municipalityName, live = null) {
     list.append(element("dt", { text: term }), dd);
   };
   if (p.address) row(gettext("Address"), element("span", { text: p.address, lang: "ja" }));
-  const municipality = municipalityName(p.municipality);
+  const municipality = municipalityName(p.municipality, p.ward);
   if (municipality) row(gettext("Municipality"), document.createTextNode(label(municipality)));
   for (const field of entry.fields) {
     const value = p[field.name];
