@@ -21,16 +21,6 @@ class ColumnMap:
     fields: dict[str, str] = field(default_factory=dict)  # field name -> column
     flags: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> code -> flag column
 
-    def describe(self) -> dict:
-        return {
-            "source_id": self.source_id,
-            "name": self.name,
-            "name_kana": self.name_kana,
-            "address": self.address,
-            "fields": self.fields,
-            "flags": self.flags,
-        }
-
 
 MUNICIPALITY_CODE_COLUMNS = (
     "所在地_全国地方公共団体コード",

@@ -5,6 +5,7 @@ Every import, from the admin, the command line or `load_demo`, runs through `run
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import shapely
@@ -99,7 +100,7 @@ def run_import(
                 crs_module.transformer_to_wgs84(source_crs),
                 projected=source_crs.is_projected,
             )
-            candidates = _validate_rows(_chain(first, rows), validator, result, progress)
+            candidates = _validate_rows(itertools.chain([first], rows), validator, result, progress)
     except ImportRefused as refused:
         result.findings.extend(f for f in refused.findings if f not in result.findings)
         return _finish(result, ImportRun.Status.REFUSED)
@@ -138,11 +139,6 @@ def _validate_rows(rows, validator, result, progress):
             progress(result.rows)
     result.accepted = len(candidates)
     return candidates
-
-
-def _chain(first, rest):
-    yield first
-    yield from rest
 
 
 def _source_crs(table, options, first_row, result):

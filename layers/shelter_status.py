@@ -197,7 +197,7 @@ def update_status(feature: Feature, changes: dict, based_on: int, user) -> Shelt
 
 def feed_fingerprint() -> str:
     """Changes whenever any status changes: the newest update time and the number of records."""
-    agg = ShelterStatus.objects.aggregate(latest=Max("updated_at"), n=Count("id"), versions=Max("version"))
+    agg = ShelterStatus.objects.aggregate(latest=Max("updated_at"), n=Count("id"))
     latest = agg["latest"].isoformat() if agg["latest"] else "-"
     return f"{latest}/{agg['n']}"
 

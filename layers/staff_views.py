@@ -113,7 +113,7 @@ def shelter_detail(request, pk):
             http_status = 400
         except service.StaleVersion:
             # Show what is stored now, and offer to re-apply exactly what this person asked for.
-            context["conflict"] = {k: v for k, v in _changes_from(request.POST, base_count).items()}
+            context["conflict"] = _changes_from(request.POST, base_count)
             http_status = 409
     (row,) = _with_status([feature])
     context.update(row)

@@ -1,7 +1,6 @@
 """Shelter status over HTTP: the public feed, the staff/municipal-system update and the exports."""
 
 import csv
-import hashlib
 import io
 import json
 from datetime import datetime
@@ -16,16 +15,14 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from . import caching
 from . import shelter_status as service
 from .errors import InvalidParameter, handles_map_errors
+from .exports import safe_cell
 from .models import ShelterStatusChange
 from .params import parse_municipality_code
 
 FEED_MAX_AGE = 5  # seconds: the map polls; a change shows within the poll interval plus this
-
-
-def _etag(text: str) -> str:
-    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
 
 
 @require_GET
@@ -33,15 +30,13 @@ def _etag(text: str) -> str:
 def status_feed(request):
     """Every shelter's current status, compact, with ETag/304 and a short max-age."""
     code = parse_municipality_code(request.GET.get("municipality"))
-    etag = _etag(f"{service.feed_fingerprint()}|{code}")
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponse(status=304)
-    else:
+    etag = caching.etag_for("shelter-status", service.feed_fingerprint(), code)
+
+    def build():
         body = {"generated_at": datetime.now().astimezone().isoformat(), "shelters": service.status_feed(code)}
-        response = JsonResponse(body, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
-    response["ETag"] = etag
-    response["Cache-Control"] = f"public, max-age={FEED_MAX_AGE}"
-    return response
+        return JsonResponse(body, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
+
+    return caching.conditional(request, etag, build, f"public, max-age={FEED_MAX_AGE}")
 
 
 def _version_etag(status):
@@ -190,15 +185,11 @@ def status_export(request):
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([label for _, label in EEI_COLUMNS])
     for row in rows:
-        writer.writerow([_csv_safe(row.get(key)) for key, _ in EEI_COLUMNS])
+        writer.writerow([_csv_cell(row.get(key)) for key, _ in EEI_COLUMNS])
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="shelter-status.csv"'
     return response
 
 
-def _csv_safe(value):
-    """Spreadsheets run cells that start with = + - @ as formulas: neutralise them."""
-    if value is None:
-        return ""
-    text = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def _csv_cell(value):
+    return safe_cell(json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value)
