@@ -5,11 +5,14 @@ kind's `tile_properties`. Geometries come from the stored Web Mercator columns (
 no request pays for ST_Transform; at z ≤ GENERALISED_MAX_ZOOM areas come pre-simplified.
 """
 
+import functools
 import logging
 
 from django.conf import settings
 from django.db import connection
 
+from . import prepared
+from .kinds import get_kind
 from .kinds.base import BOOLEAN, CODES, INTEGER, NUMBER, TAGS
 
 log = logging.getLogger(__name__)
@@ -30,7 +33,7 @@ SELECT l.version, (
         SELECT feat.id, feat.source_id, feat.name{properties},
                ST_AsMVTGeom({geom}, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {extent}, {buffer}, true) AS geom
         FROM layers_feature feat
-        WHERE feat.layer_id = l.id
+        WHERE feat.layer_id = %(layer)s
           AND feat.geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s)
         LIMIT %(max_features)s
     ) t
@@ -66,9 +69,16 @@ def _has_areas(kind):
 
 
 def tile_sql(kind, z, extent=EXTENT):
-    geom = "feat.geom_3857_low" if z <= GENERALISED_MAX_ZOOM and _has_areas(kind) else "feat.geom_3857"
-    if geom.endswith("_low"):
-        geom = "coalesce(feat.geom_3857_low, feat.geom_3857)"  # points have no generalised copy
+    generalised = z <= GENERALISED_MAX_ZOOM and _has_areas(kind)
+    return _tile_sql(kind.slug, generalised, extent)
+
+
+@functools.cache
+def _tile_sql(kind_name, generalised, extent):
+    """Built once per kind, zoom band and grid: the hot path only looks it up."""
+    kind = get_kind(kind_name)
+    # Points have no generalised copy.
+    geom = "coalesce(feat.geom_3857_low, feat.geom_3857)" if generalised else "feat.geom_3857"
     return _TILE_SQL.format(properties=_property_sql(kind), geom=geom, extent=extent, buffer=BUFFER * extent // EXTENT)
 
 
@@ -83,7 +93,7 @@ def _render(layer, z, x, y, extent):
         "max_features": settings.TILE_MAX_FEATURES,
     }
     with connection.cursor() as cursor:
-        cursor.execute(tile_sql(layer.kind_spec, z, extent), params)
+        prepared.execute(cursor, tile_sql(layer.kind_spec, z, extent), params)
         row = cursor.fetchone()
     if row is None:
         return None, b""

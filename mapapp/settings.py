@@ -100,6 +100,9 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_
 # PostGIS functions carry high planner costs, which push short queries (a tile, a search) over
 # jit_above_cost; compiling then takes ~100 ms for work that runs in a few. JIT does not pay off here.
 DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+# The tile SQL runs as a prepared statement per connection (layers/prepared.py); false behind a pooler
+# that does not keep session state.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
