@@ -17,4 +17,4 @@ RUN bash scripts/vendor-static.sh \
     && DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v0
 
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && if [ \"$LOAD_DEMO\" = 1 ]; then python manage.py load_demo; fi && exec gunicorn mapapp.wsgi -b 0.0.0.0:8000 -w ${WEB_WORKERS:-3} --access-logfile -"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && if [ \"$LOAD_DEMO\" = 1 ]; then python manage.py load_demo; fi && HOST=0.0.0.0 PORT=8000 exec bash scripts/serve.sh"]

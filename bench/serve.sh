@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The bench harness's --target-cmd: migrate the bench database, import $BENCH_DATA_DIR through our
-# importer, then serve with gunicorn on 127.0.0.1:8000. Environment from the harness: DATABASE_URL,
+# importer, then serve with scripts/serve.sh (granian) on 127.0.0.1:8000. Environment from the harness: DATABASE_URL,
 # BENCH_DATA_DIR. BENCH_TILE_CACHE=off serves every tile uncached (TILE_CACHE_SECONDS=0).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,4 +18,4 @@ fi
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python bench/load_data.py
 .venv/bin/python manage.py shell -c "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE layers_feature')"
-exec .venv/bin/python -m gunicorn mapapp.wsgi -c bench/gunicorn.conf.py
+HOST=127.0.0.1 PORT=8000 ACCESS_LOG=false exec bash scripts/serve.sh

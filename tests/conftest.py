@@ -46,7 +46,7 @@ def _test_database_url():
 
 @pytest.fixture(scope="session")
 def live_app(django_db_setup, tmp_path_factory):
-    """The real service in its own process (gunicorn), on the session's test database.
+    """The real service in its own process (scripts/serve.sh), on the session's test database.
 
     A separate process, not pytest-django's live_server, so the committed demo data stays put
     and the server runs as it does in production.
@@ -54,22 +54,10 @@ def live_app(django_db_setup, tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("live_app") / "server.log"
     env = dict(os.environ, DATABASE_URL=_test_database_url(), DEBUG="true", PYTHONUNBUFFERED="1")
+    env.update(PYTHON=sys.executable, HOST="127.0.0.1", PORT=str(port), WEB_WORKERS="2", WEB_THREADS="4")
     with open(log, "w") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "mapapp.wsgi",
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                "2",
-                "--threads",
-                "4",
-                "--access-logfile",
-                "-",
-            ],
+            ["bash", "scripts/serve.sh"],
             cwd=ROOT,
             env=env,
             stdout=out,
