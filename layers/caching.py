@@ -13,6 +13,9 @@ from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+# A gzipped body is another representation, so it gets its own strong ETag (as Apache's mod_deflate
+# does): this suffix inside the quotes (mapapp.middleware.CompressResponses). Both count as a match.
+GZIP_ETAG_SUFFIX = "-gzip"
 
 
 def short_lived():
@@ -43,10 +46,16 @@ def not_modified(request, etag) -> HttpResponse | None:
     header = request.headers.get("If-None-Match")
     if not header:
         return None
-    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    tags = {_representation_neutral(t.strip().removeprefix("W/")) for t in header.split(",")}
     if etag in tags or "*" in tags:
         return HttpResponse(status=304)
     return None
+
+
+def _representation_neutral(tag):
+    """The ETag of the identity body, for the ETag a gzipped copy was sent with (mapapp.middleware)."""
+    suffix = GZIP_ETAG_SUFFIX + '"'
+    return tag[: -len(suffix)] + '"' if tag.endswith(suffix) else tag
 
 
 def finish(response, etag, cache_control=None, vary_accept=False):

@@ -1,4 +1,7 @@
 from django.http import JsonResponse
+from django.middleware.gzip import GZipMiddleware
+
+from layers.caching import GZIP_ETAG_SUFFIX
 
 
 class RejectNulCharacters:
@@ -19,3 +22,25 @@ class RejectNulCharacters:
 
 def _nul_in_query(request):
     return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists())
+
+
+class CompressResponses(GZipMiddleware):
+    """gzip for clients that accept it (a layer's GeoJSON shrinks ~8×), keeping ETags strong.
+
+    Django's middleware weakens a strong ETag when it compresses; the read endpoints promise strong
+    ones, so the compressed response's ETag is the original with GZIP_ETAG_SUFFIX inside the quotes.
+    Bodies carry random padding against BREACH (Django's max_random_bytes).
+    """
+
+    def process_response(self, request, response):
+        etag = response.get("ETag")
+        was_encoded = response.has_header("Content-Encoding")
+        response = super().process_response(request, response)
+        if not etag or not etag.startswith('"') or was_encoded:
+            return response
+        gzip_etag = etag[:-1] + GZIP_ETAG_SUFFIX + '"'
+        # A 304 names the representation the client holds.
+        holds_gzip = response.status_code == 304 and gzip_etag in request.headers.get("If-None-Match", "")
+        if response.get("Content-Encoding") == "gzip" or holds_gzip:
+            response["ETag"] = gzip_etag
+        return response

@@ -1,6 +1,8 @@
 """HTTP caching: strong ETags from layer versions, 304s, immutable versioned tile URLs, the tile cache,
 and a publish changing every ETag and tile URL of its layer."""
 
+import gzip
+import json
 import math
 
 import pytest
@@ -53,6 +55,23 @@ def test_read_responses_carry_a_strong_etag_and_honour_if_none_match(client, db,
     assert again.status_code == 304 and again.content == b""
     assert again["ETag"] == etag
     assert client.get(url, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/layers/", "/api/layers/shelters/features/?limit=300", "/ogc/collections/shelters/items?limit=50"]
+)
+def test_gzip_for_clients_that_accept_it_with_its_own_strong_etag(client, db, url):
+    plain = client.get(url)
+    packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert "Content-Encoding" not in plain and packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"] and "Accept-Encoding" in plain["Vary"]
+    assert len(packed.content) < len(plain.content) / 3
+    assert json.loads(gzip.decompress(packed.content)) == json.loads(plain.content)
+    assert packed["ETag"] == plain["ETag"][:-1] + '-gzip"'  # strong, and not the identity body's
+    for held in (packed["ETag"], plain["ETag"], f'W/{packed["ETag"]}'):
+        again = client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=held)
+        assert again.status_code == 304 and again["ETag"] == held.removeprefix("W/")
+    assert client.get(url, HTTP_IF_NONE_MATCH=packed["ETag"]).status_code == 304
 
 
 def test_the_etag_depends_on_the_query(client, db):
