@@ -80,6 +80,7 @@ serve: ## Serve without re-running the set-up
 clean: stop ## Remove the virtualenv, vendored files and local database
 	rm -rf $(VENV) node_modules frontend/static/vendor var
 
-bench: venv ## Benchmark tiles and GeoJSON against the raw-SQL floor and tipg (../shared/bench; ~15 min)
+bench: venv ## Benchmark tiles, GeoJSON and imports against the raw-SQL floor, tipg and ogr2ogr (../shared/bench; ~25 min)
 	$(MAKE) --no-print-directory load && mkdir -p var && set -o pipefail && $(PY) bench/answers.py | tee var/bench-answers.md
 	bash bench/run.sh
+	set -o pipefail && $(PY) bench/imports.py | tee var/bench-imports.md

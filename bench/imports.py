@@ -1,0 +1,127 @@
+"""Import speed: our importer (validation included) against `ogr2ogr -f PostgreSQL` on the same files.
+
+The files are the shared harness's synthetic layers ($BENCH_DATA_DIR, written by ../shared/bench/run.sh;
+default ~/.cache/osaka-bench/data). Untimed, each file is rewritten with the standard columns our layer
+kinds read (bench/load_data.py's mappings), and features lying outside every municipality of the
+prefecture (the harness's points spill into the sea) are left out, since a prefecture-wide import
+refuses them. Then, per file, best of two:
+
+- ogr2ogr: `ogr2ogr -f PostgreSQL` of the rewritten file into a scratch schema (COPY, spatial index);
+- ours: `run_import(..., municipality=None, mode="replace")` into a scratch layer: read, map columns,
+  validate every row, place it in its municipality and ward, publish in one transaction, snapshot.
+
+GeoJSON for each layer, and the shelters as a GeoPackage. The scratch layers and schema are removed.
+
+    .venv/bin/python bench/imports.py          # DATABASE_URL: the demo database (`make load`)
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mapapp.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import load_data  # noqa: E402  (sets Django up)
+import shapely  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from importers.pipeline import run_import  # noqa: E402
+from importers.places import Places  # noqa: E402
+from layers.models import Layer  # noqa: E402
+
+SCHEMA = "bench_import"
+OGR2OGR = shutil.which("ogr2ogr") or "/usr/bin/ogr2ogr"
+FILES = [("shelters", "geojson"), ("clinics", "geojson"), ("childcare", "geojson"), ("hazard_zones", "geojson"),
+         ("shelters", "gpkg")]  # fmt: skip
+
+
+def rewrite(slug, source: Path, out_dir: Path, places: Places) -> tuple[Path, int]:
+    """The layer as our kind's standard columns, without features outside the prefecture."""
+    _, _, mapper = load_data.LAYERS[slug]
+    doc = json.loads(source.read_text(encoding="utf-8"))
+    kept = []
+    for i, feature in enumerate(doc["features"], 1):
+        if places.municipality_code_at(shapely.geometry.shape(feature["geometry"])) is None:
+            continue
+        feature["properties"] = {k: v for k, v in mapper(i, feature["properties"]).items() if v is not None}
+        kept.append(feature)
+    path = out_dir / f"{slug}.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": kept}, ensure_ascii=False))
+    return path, len(kept)
+
+
+def pg_dsn():
+    db = settings.DATABASES["default"]
+    parts = {"dbname": db["NAME"], "host": db.get("HOST") or "127.0.0.1", "port": db.get("PORT") or 5432,
+             "user": db.get("USER"), "password": db.get("PASSWORD")}  # fmt: skip
+    return "PG:" + " ".join(f"{k}={v}" for k, v in parts.items() if v)
+
+
+def time_ogr2ogr(path: Path, table: str) -> float:
+    argv = [OGR2OGR, "-f", "PostgreSQL", pg_dsn(), str(path), "-nln", f"{SCHEMA}.{table}", "-overwrite"]
+    argv += ["-lco", "SPATIAL_INDEX=GIST", "-lco", "GEOMETRY_NAME=geom"]
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, env={**os.environ, "PG_USE_COPY": "YES"})  # noqa: S603 (our own arguments)
+    return time.perf_counter() - start
+
+
+def time_ours(path: Path, slug: str) -> tuple[float, int]:
+    kind, category, _ = load_data.LAYERS[slug]
+    layer, _ = Layer.objects.update_or_create(
+        slug=f"bench-import-{slug}", defaults={"kind": kind, "category": category, "name_ja": slug, "name_en": slug}
+    )
+    start = time.perf_counter()
+    result = run_import(path, layer=layer, municipality=None, mode="replace")
+    elapsed = time.perf_counter() - start
+    if not result.published:
+        raise SystemExit(f"{path.name}: not published: {result.errors[:3]}")
+    return elapsed, result.accepted
+
+
+def main():
+    data = Path(os.environ.get("BENCH_DATA_DIR", Path.home() / ".cache/osaka-bench/data"))
+    if not (data / "shelters.geojson").exists():
+        raise SystemExit(f"no bench files in {data}: run `bash ../shared/bench/run.sh` (or `make bench`) first")
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    places = Places()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        rewritten = {}
+        for slug, fmt in FILES:
+            if slug not in rewritten:
+                rewritten[slug] = rewrite(slug, data / f"{slug}.geojson", tmp, places)
+            path, count = rewritten[slug]
+            if fmt == "gpkg":
+                gpkg = tmp / f"{slug}.gpkg"
+                subprocess.run([OGR2OGR, "-f", "GPKG", str(gpkg), str(path), "-nln", slug], check=True)  # noqa: S603
+                path = gpkg
+            ogr = min(time_ogr2ogr(path, f"{slug}_{fmt}") for _ in range(2))
+            ours, accepted = min(time_ours(path, slug) for _ in range(2))
+            assert accepted == count, (slug, accepted, count)
+            rows.append((f"{slug} ({fmt})", count, count / ogr, count / ours))
+            print(f"  {slug} {fmt}: {count} features, ogr2ogr {ogr:.1f} s, ours {ours:.1f} s", file=sys.stderr)
+    Layer.objects.filter(slug__startswith="bench-import-").delete()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA {SCHEMA} CASCADE")
+    print("| file | features | ogr2ogr feat/s | ours feat/s | ours/ogr2ogr |")
+    print("|---|---:|---:|---:|---:|")
+    for name, count, ogr, ours in rows:
+        print(f"| {name} | {count:,} | {ogr:,.0f} | {ours:,.0f} | {ours / ogr:.2f} |")
+
+
+if __name__ == "__main__":
+    if not Path(OGR2OGR).exists():
+        raise SystemExit("ogr2ogr not found (Debian package gdal-bin)")
+    main()
