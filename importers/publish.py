@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import json
 from dataclasses import asdict, dataclass
 
 import shapely
 from django.contrib.gis.geos import GEOSGeometry
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from layers.models import Feature, Layer, Municipality, Ward
@@ -90,6 +92,51 @@ def _geos(geometry):
     return GEOSGeometry(memoryview(shapely.to_wkb(geometry)), srid=4326)
 
 
+# New features go in by COPY: bulk_create spent more time building INSERT statements in Python than
+# PostgreSQL spent running them. Generated columns (3857 copies, search keys) are computed as usual.
+_COPY_COLUMNS = (
+    "layer_id",
+    "municipality_id",
+    "ward_id",
+    "source_id",
+    "name",
+    "name_kana",
+    "address",
+    "geom",
+    "properties",
+    "updated_at",
+)
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value) -> str:
+    """One value in COPY's text format: NULL as \\N, backslash and line/field separators escaped."""
+    return "\\N" if value is None else str(value).translate(_COPY_ESCAPES)
+
+
+def _copy_new_features(layer, candidates, municipalities, wards, now):
+    ewkb = shapely.to_wkb(shapely.set_srid([c.geometry for c in candidates], 4326), hex=True, include_srid=True)
+    updated_at = now.isoformat()
+    lines = io.StringIO()
+    for candidate, geometry in zip(candidates, ewkb, strict=True):
+        values = (
+            layer.pk,
+            municipalities[candidate.municipality_code],
+            wards.get(candidate.ward_code),
+            candidate.source_id,
+            candidate.name,
+            candidate.name_kana,
+            candidate.address,
+            geometry,
+            json.dumps(candidate.properties, ensure_ascii=False),
+            updated_at,
+        )
+        lines.write("\t".join(_copy_text(v) for v in values) + "\n")
+    lines.seek(0)
+    with connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY layers_feature ({', '.join(_COPY_COLUMNS)}) FROM STDIN", lines)
+
+
 def publish(layer: Layer, municipality: Municipality | None, candidates, mode, user=None):
     """Apply the candidates atomically, bump the layer version and snapshot it.
 
@@ -132,10 +179,7 @@ def publish(layer: Layer, municipality: Municipality | None, candidates, mode, u
                 batch_size=500,
             )
         if to_create:
-            Feature.objects.bulk_create(
-                [fill(Feature(layer=layer, source_id=c.source_id), c) for c in to_create],
-                batch_size=1000,
-            )
+            _copy_new_features(layer, to_create, municipalities, wards, now)
         layer.bump_version()
         published = record_version(layer, municipality, user=user)
     return summary, published

@@ -1,6 +1,7 @@
 """Publishing: replace and upsert, the diff summary, one version per publish, and nothing partial."""
 
 import pytest
+from django.db import connection
 
 from importers.pipeline import run_import
 from layers.models import Feature, Layer, Municipality
@@ -77,3 +78,28 @@ def test_every_run_is_recorded_with_file_hash_and_report(db, tmp_path, suita):
     assert len(run.file_sha256) == 64
     assert run.source_srs == "EPSG:4326"
     assert run.report[0]["row"] == 1 and run.report[0]["code"] == "required"
+
+
+def test_new_features_keep_every_character_and_value_exactly(db, tmp_path, suita):
+    """New features are written with COPY: separators, backslashes and JSON must come back unchanged."""
+    layer = make_layer()
+    awkward = "タブ\tと改行\nと\\バックスラッシュ\r\\N"
+    rows = [
+        shelter("E2720500001201", awkward, 住所="吹田市\\1-1", 想定収容人数="120"),
+        shelter("E2720500002201", "普通の避難所", lon=SUITA_POINT[0] + 0.001),
+    ]
+    result = run_import(write_geojson(tmp_path / "a.geojson", rows), layer=layer, municipality=suita, mode="replace")
+    assert result.published, result.errors
+    first = Feature.objects.get(layer=layer, source_id="E2720500001201")
+    assert first.name == awkward and first.address == "吹田市\\1-1"
+    assert first.properties["capacity"] == 120 and first.properties["disasters"] == ["flood"]
+    assert first.municipality.code == SUITA and first.geom.srid == 4326
+    assert (round(first.geom.x, 6), round(first.geom.y, 6)) == (round(SUITA_POINT[0], 6), round(SUITA_POINT[1], 6))
+    with connection.cursor() as cursor:  # the generated columns are filled in as for any insert
+        cursor.execute(
+            "SELECT count(*) FROM layers_feature WHERE layer_id = %s AND geom_3857 IS NOT NULL AND search_name <> ''",
+            [layer.pk],
+        )
+        assert cursor.fetchone()[0] == 2
+    again = run_import(write_geojson(tmp_path / "b.geojson", rows), layer=layer, municipality=suita, mode="replace")
+    assert again.summary.as_dict() == {"new": 0, "changed": 0, "unchanged": 2, "removed": 0}

@@ -68,7 +68,7 @@ def test_gzip_for_clients_that_accept_it_with_its_own_strong_etag(client, db, ur
     assert len(packed.content) < len(plain.content) / 3
     assert json.loads(gzip.decompress(packed.content)) == json.loads(plain.content)
     assert packed["ETag"] == plain["ETag"][:-1] + '-gzip"'  # strong, and not the identity body's
-    for held in (packed["ETag"], plain["ETag"], f'W/{packed["ETag"]}'):
+    for held in (packed["ETag"], plain["ETag"], f"W/{packed['ETag']}"):
         again = client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=held)
         assert again.status_code == 304 and again["ETag"] == held.removeprefix("W/")
     assert client.get(url, HTTP_IF_NONE_MATCH=packed["ETag"]).status_code == 304
