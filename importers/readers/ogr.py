@@ -70,12 +70,13 @@ def table_from_layers(fmt, layers, display_name, encoding, crs, notes=None) -> S
     def rows():
         number = 0
         for layer in layers:
+            names = layer.fields  # every feature of a layer shares its definition: look the names up once
             for feature in layer:
                 number += 1
                 attributes = {}
-                for name in feature.fields:
+                for index, name in enumerate(names):
                     try:
-                        attributes[name] = feature.get(name)
+                        attributes[name] = feature[index].value
                     except (UnicodeDecodeError, GDALException) as exc:
                         raise file_error(
                             "decode_error",
