@@ -10,6 +10,7 @@ Behind a pooler that does not keep session state (PgBouncer in transaction mode 
 DB_PREPARED_STATEMENTS=false: the same SQL then runs unprepared.
 """
 
+import functools
 import hashlib
 import re
 import weakref
@@ -26,12 +27,19 @@ def execute(cursor, sql: str, params: dict):
     """cursor.execute(sql, params), as a prepared statement where enabled. `sql` uses %(name)s only."""
     if not settings.DB_PREPARED_STATEMENTS:
         return cursor.execute(sql, params)
-    names = list(dict.fromkeys(_NAMED_PARAMETER.findall(sql)))
-    statement = "q_" + hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()
+    statement, prepare_sql, execute_sql = _statement(sql)
     done = _prepared_on.setdefault(cursor.db.connection, set())
     if statement not in done:
-        numbered = _NAMED_PARAMETER.sub(lambda m: f"${names.index(m.group(1)) + 1}", sql).replace("%%", "%")
-        cursor.execute(f"PREPARE {statement} AS {numbered}")
+        cursor.execute(prepare_sql)
         done.add(statement)
+    return cursor.execute(execute_sql, params)
+
+
+@functools.lru_cache(maxsize=256)
+def _statement(sql: str) -> tuple[str, str, str]:
+    """(name, PREPARE …, EXECUTE … with %(name)s placeholders) for one SQL text."""
+    names = list(dict.fromkeys(_NAMED_PARAMETER.findall(sql)))
+    statement = "q_" + hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()
+    numbered = _NAMED_PARAMETER.sub(lambda m: f"${names.index(m.group(1)) + 1}", sql).replace("%%", "%")
     placeholders = ", ".join(f"%({name})s" for name in names)
-    return cursor.execute(f"EXECUTE {statement} ({placeholders})", params)
+    return statement, f"PREPARE {statement} AS {numbered}", f"EXECUTE {statement} ({placeholders})"
