@@ -46,16 +46,18 @@ def not_modified(request, etag) -> HttpResponse | None:
     header = request.headers.get("If-None-Match")
     if not header:
         return None
-    tags = {_representation_neutral(t.strip().removeprefix("W/")) for t in header.split(",")}
+    tags = {identity_etag(t.strip().removeprefix("W/")) for t in header.split(",")}
     if etag in tags or "*" in tags:
         return HttpResponse(status=304)
     return None
 
 
-def _representation_neutral(tag):
-    """The ETag of the identity body, for the ETag a gzipped copy was sent with (mapapp.middleware)."""
-    suffix = GZIP_ETAG_SUFFIX + '"'
-    return tag[: -len(suffix)] + '"' if tag.endswith(suffix) else tag
+def identity_etag(tag):
+    """The identity body's ETag for the one a gzipped copy was sent with (mapapp.middleware); else unchanged."""
+    quoted = tag.endswith('"')
+    core = tag[:-1] if quoted else tag
+    core = core.removesuffix(GZIP_ETAG_SUFFIX)
+    return (core + '"') if quoted else core
 
 
 def finish(response, etag, cache_control=None, vary_accept=False):

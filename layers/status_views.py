@@ -44,10 +44,10 @@ def _version_etag(status):
 
 
 def _parse_if_match(value):
-    """`"12"`, `12` or `W/"12"` → 12; None when absent or unreadable."""
+    """`"12"`, `12`, `W/"12"` or the gzipped GET's `"12-gzip"` → 12; None when absent or unreadable."""
     if not value:
         return None
-    value = value.strip().removeprefix("W/").strip('"')
+    value = caching.identity_etag(value.strip().removeprefix("W/")).strip('"')
     return int(value) if value.isdigit() else None
 
 

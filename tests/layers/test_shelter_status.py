@@ -148,6 +148,18 @@ def test_patch_needs_if_match_and_refuses_stale(client, db):
     assert stale.json()["current"]["status"] == "open" and stale.json()["current"]["count"] == 0
 
 
+def test_the_etag_of_a_gzipped_get_works_as_if_match(client, db):
+    """Phones and browsers accept gzip, so the ETag they hold is the gzipped representation's."""
+    client.force_login(staff(SUITA))
+    url = f"/api/shelters/{a_shelter().source_id}/status/"
+    got = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert got["Content-Encoding"] == "gzip" and got["ETag"].endswith('-gzip"')
+    ok = client.patch(url, {"evacuee_count": 4}, content_type="application/json", HTTP_IF_MATCH=got["ETag"])
+    assert ok.status_code == 200, ok.content
+    again = client.patch(url, {"evacuee_count": 5}, content_type="application/json", HTTP_IF_MATCH=got["ETag"])
+    assert again.status_code == 409
+
+
 def test_patch_for_another_municipality_is_403_and_changes_nothing(client, db):
     client.force_login(staff("27203"))
     shelter = a_shelter(SUITA)
