@@ -88,13 +88,7 @@ def time_ours(path: Path, slug: str) -> tuple[float, int]:
     return elapsed, result.accepted
 
 
-def main():
-    data = Path(os.environ.get("BENCH_DATA_DIR", Path.home() / ".cache/osaka-bench/data"))
-    if not (data / "shelters.geojson").exists():
-        raise SystemExit(f"no bench files in {data}: run `bash ../shared/bench/run.sh` (or `make bench`) first")
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-    places = Places()
+def measure(data: Path, places: Places):
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -112,9 +106,22 @@ def main():
             assert accepted == count, (slug, accepted, count)
             rows.append((f"{slug} ({fmt})", count, count / ogr, count / ours))
             print(f"  {slug} {fmt}: {count} features, ogr2ogr {ogr:.1f} s, ours {ours:.1f} s", file=sys.stderr)
-    Layer.objects.filter(slug__startswith="bench-import-").delete()
+    return rows
+
+
+def main():
+    data = Path(os.environ.get("BENCH_DATA_DIR", Path.home() / ".cache/osaka-bench/data"))
+    if not (data / "shelters.geojson").exists():
+        raise SystemExit(f"no bench files in {data}: run `bash ../shared/bench/run.sh` (or `make bench`) first")
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP SCHEMA {SCHEMA} CASCADE")
+        cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    places = Places()
+    try:
+        rows = measure(data, places)
+    finally:  # the scratch layers must not stay in the catalogue, even when an import fails
+        Layer.objects.filter(slug__startswith="bench-import-").delete()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
     print("| file | features | ogr2ogr feat/s | ours feat/s | ours/ogr2ogr |")
     print("|---|---:|---:|---:|---:|")
     for name, count, ogr, ours in rows:
