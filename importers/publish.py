@@ -94,18 +94,9 @@ def _geos(geometry):
 
 # New features go in by COPY: bulk_create spent more time building INSERT statements in Python than
 # PostgreSQL spent running them. Generated columns (3857 copies, search keys) are computed as usual.
-_COPY_COLUMNS = (
-    "layer_id",
-    "municipality_id",
-    "ward_id",
-    "source_id",
-    "name",
-    "name_kana",
-    "address",
-    "geom",
-    "properties",
-    "updated_at",
-)
+# What a publish writes from a candidate; a new feature has its layer and source_id besides.
+_WRITTEN_FIELDS = ("municipality", "ward", "name", "name_kana", "address", "geom", "properties", "updated_at")
+_COPY_COLUMNS = ("layer_id", "source_id", *(Feature._meta.get_field(f).column for f in _WRITTEN_FIELDS))
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -121,9 +112,9 @@ def _copy_new_features(layer, candidates, municipalities, wards, now):
     for candidate, geometry in zip(candidates, ewkb, strict=True):
         values = (
             layer.pk,
+            candidate.source_id,
             municipalities[candidate.municipality_code],
             wards.get(candidate.ward_code),
-            candidate.source_id,
             candidate.name,
             candidate.name_kana,
             candidate.address,
@@ -164,20 +155,7 @@ def publish(layer: Layer, municipality: Municipality | None, candidates, mode, u
         if removed:
             Feature.objects.filter(pk__in=removed).delete()
         if to_update:
-            Feature.objects.bulk_update(
-                [fill(f, c) for f, c in to_update],
-                [
-                    "municipality",
-                    "ward",
-                    "name",
-                    "name_kana",
-                    "address",
-                    "geom",
-                    "properties",
-                    "updated_at",
-                ],
-                batch_size=500,
-            )
+            Feature.objects.bulk_update([fill(f, c) for f, c in to_update], _WRITTEN_FIELDS, batch_size=500)
         if to_create:
             _copy_new_features(layer, to_create, municipalities, wards, now)
         layer.bump_version()

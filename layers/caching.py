@@ -46,14 +46,15 @@ def not_modified(request, etag) -> HttpResponse | None:
     header = request.headers.get("If-None-Match")
     if not header:
         return None
-    tags = {identity_etag(t.strip().removeprefix("W/")) for t in header.split(",")}
+    tags = {identity_etag(t) for t in header.split(",")}
     if etag in tags or "*" in tags:
         return HttpResponse(status=304)
     return None
 
 
 def identity_etag(tag):
-    """The identity body's ETag for the one a gzipped copy was sent with (mapapp.middleware); else unchanged."""
+    """A client's ETag as this server made it: weakness (W/) and the gzip suffix (mapapp.middleware) removed."""
+    tag = tag.strip().removeprefix("W/")
     quoted = tag.endswith('"')
     core = tag[:-1] if quoted else tag
     core = core.removesuffix(GZIP_ETAG_SUFFIX)

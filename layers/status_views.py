@@ -47,7 +47,7 @@ def _parse_if_match(value):
     """`"12"`, `12`, `W/"12"` or the gzipped GET's `"12-gzip"` → 12; None when absent or unreadable."""
     if not value:
         return None
-    value = caching.identity_etag(value.strip().removeprefix("W/")).strip('"')
+    value = caching.identity_etag(value).strip('"')
     return int(value) if value.isdigit() else None
 
 

@@ -238,6 +238,13 @@ def _tile_response(tile: bytes, etag, cache_control):
     return caching.finish(response, etag, cache_control)
 
 
+def _to_current_version(request, version):
+    """An old version's tile URL: send the client to the current one rather than serve changed bytes under it."""
+    response = HttpResponseRedirect(f"{request.path}?v={version}")
+    response["Cache-Control"] = caching.short_lived()
+    return response
+
+
 @require_safe
 @handles_map_errors
 def tile(request, slug, z, x, y):
@@ -260,10 +267,7 @@ def tile(request, slug, z, x, y):
             ref = layer_ref(slug, fresh=True)
             version = current_version(ref)
         if wanted is not None and wanted != version:
-            # An old version's URL: send the client to the current one rather than serve changed bytes under it.
-            response = HttpResponseRedirect(f"{request.path}?v={version}")
-            response["Cache-Control"] = caching.short_lived()
-            return response
+            return _to_current_version(request, version)
         etag = caching.etag_for("tile", slug, version, z, x, y)
         if response := caching.not_modified(request, etag):
             return caching.finish(response, etag, cache_control)
@@ -276,9 +280,7 @@ def tile(request, slug, z, x, y):
         if version is None:
             raise NotFound(f"no layer {slug!r}")
     if wanted is not None and wanted != version:  # a publish landed in between: this is the next version
-        response = HttpResponseRedirect(f"{request.path}?v={version}")
-        response["Cache-Control"] = caching.short_lived()
-        return response
+        return _to_current_version(request, version)
     caching.store_tile(slug, version, z, x, y, data)
     return _tile_response(data, caching.etag_for("tile", slug, version, z, x, y), cache_control)
 
