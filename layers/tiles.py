@@ -24,6 +24,8 @@ COARSE_EXTENT = 1024
 # geom_3857_low is simplified by 4 m, under half a pixel of a 4096 grid at z10.
 GENERALISED_MAX_ZOOM = 10
 
+# Features in id order: the tile's ETag is strong, so its bytes must not depend on the plan PostgreSQL
+# picks (prepared or not, index or not), and the feature budget keeps the same features every time.
 # The layer's version comes from the same statement (one snapshot), so a tile is never cached under a
 # version it does not show; and an uncached tile costs one round trip. No row: the layer is gone or changed kind.
 _TILE_SQL = """
@@ -35,6 +37,7 @@ SELECT l.version, (
         FROM layers_feature feat
         WHERE feat.layer_id = %(layer)s
           AND feat.geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s)
+        ORDER BY feat.id
         LIMIT %(max_features)s
     ) t
 )
