@@ -2,9 +2,10 @@ from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
 
-from layers.catalogue import layer_catalogue
+from layers.api.catalogue import layer_catalogue
+from layers.api.params import MAX_QUERY_LENGTH
 from layers.models import Ward
-from layers.params import MAX_QUERY_LENGTH
+from layers.status import vocabulary
 
 
 def map_page(request):
@@ -18,9 +19,12 @@ def map_page(request):
             "search": reverse("search"),
             "here": reverse("here"),
         },
-        # The longest `q` the search API takes (layers.params.parse_query_text): longer is not sent.
+        # The longest `q` the search API takes (layers.api.params.parse_query_text): longer is not sent.
         "search_max_length": MAX_QUERY_LENGTH,
-        "status_poll_seconds": 5,
+        "status_poll_seconds": settings.STATUS_POLL_SECONDS,
+        "status_vocabulary": vocabulary.for_client(),
+        # The features endpoint's largest page (FEATURES_MAX_LIMIT): the map asks for whole layers in pages of it.
+        "features_page_size": settings.FEATURES_MAX_LIMIT,
         "layers": layer_catalogue(),
         # 31 wards of 大阪市 and 堺市: features carry a ward code, the popups show its name.
         "wards": {

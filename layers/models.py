@@ -7,7 +7,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .kinds import get_kind, hazard_zone, kind_choices
+from .kinds import get_kind, hazard_type_choices, hazard_zone, kind_choices
+from .status.vocabulary import Opening
 
 
 def check_digit(code5: str) -> str:
@@ -81,7 +82,7 @@ class Layer(models.Model):
         OTHER = "other", _("Other (その他)")
 
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
-    kind = models.CharField(_("kind"), max_length=30, choices=kind_choices())
+    kind = models.CharField(_("kind"), max_length=30, choices=kind_choices)
     name_ja = models.CharField(_("name (Japanese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
@@ -194,16 +195,10 @@ class ShelterStatus(models.Model):
     """避難所開設状況: the live state of one shelter, kept apart from its imported master data.
 
     Keyed by the shelter's municipality and stable source ID (共通ID), not by the Feature row, so
-    re-importing the master data never touches it. Change it only through layers.shelter_status.
+    re-importing the master data never touches it. Change it only through layers.status.service.
     """
 
-    class Opening(models.TextChoices):
-        # The values of 開設状況 in the Cabinet Office's shared disaster information items (EEI).
-        NOT_OPEN = "not_open", _("Not open (未開設)")
-        OPEN = "open", _("Open (開設)")
-        CLOSED = "closed", _("Closed (閉鎖)")
-        UNKNOWN = "unknown", _("Unknown (不明)")
-        PERMANENT = "permanent", _("Permanently open (常設)")
+    Opening = Opening
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="shelter_statuses")
     source_id = models.CharField(_("shelter ID"), max_length=100)
@@ -252,7 +247,6 @@ class ShelterStatusChange(models.Model):
         return f"{self.status.source_id} v{self.version}"
 
 
-HAZARD_TYPE_CHOICES = [(c.value, f"{c.label_ja} / {c.label_en}") for c in hazard_zone.HAZARD_TYPES]
 # The levels a hazard zone states: its depth rank, or its landslide zone class.
 HAZARD_LEVELS = tuple(
     code.value for name in ("depth_rank", "zone_class") for code in hazard_zone.KIND.fields_by_name[name].codes
@@ -267,7 +261,7 @@ class HazardAdvice(models.Model):
     for the level found at a point, else the hazard's row with no level.
     """
 
-    hazard_type = models.CharField(_("hazard type"), max_length=30, choices=HAZARD_TYPE_CHOICES)
+    hazard_type = models.CharField(_("hazard type"), max_length=30, choices=hazard_type_choices)
     level = models.CharField(
         _("level"),
         max_length=30,

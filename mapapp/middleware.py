@@ -1,7 +1,7 @@
-from django.http import JsonResponse
 from django.middleware.gzip import GZipMiddleware
 
-from layers.caching import GZIP_ETAG_SUFFIX
+from layers.api.caching import GZIP_ETAG_SUFFIX
+from layers.api.errors import InvalidParameter, error_response
 
 
 class RejectNulCharacters:
@@ -15,8 +15,7 @@ class RejectNulCharacters:
 
     def __call__(self, request):
         if "\x00" in request.path or "\x00" in request.META.get("QUERY_STRING", "") or _nul_in_query(request):
-            body = {"error": {"code": "invalid_parameter", "message": "the URL contains a NUL character"}}
-            return JsonResponse(body, status=400)
+            return error_response(InvalidParameter("the URL contains a NUL character"))
         return self.get_response(request)
 
 

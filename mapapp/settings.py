@@ -141,6 +141,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "UNAUTHENTICATED_USER": None,
+    # Every error in the one JSON shape of layers/api/errors.py.
+    "EXCEPTION_HANDLER": "layers.api.errors.drf_exception_handler",
 }
 
 # Base map: the tiles load from the internet in production; tests never fetch them.
@@ -241,3 +243,8 @@ OGC_DEFAULT_LIMIT = env_int("OGC_DEFAULT_LIMIT", 100)
 
 # Municipal systems update shelter status with a token (Authorization: Token …).
 INSTALLED_APPS += ["rest_framework.authtoken"]
+
+# Live shelter status: the map polls the feed this often; the feed (and answers that carry live status)
+# may be cached this long, so a change reaches residents within the sum.
+STATUS_POLL_SECONDS = env_int("STATUS_POLL_SECONDS", 5)
+STATUS_FEED_MAX_AGE = env_int("STATUS_FEED_MAX_AGE", 5)

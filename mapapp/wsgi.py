@@ -6,6 +6,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mapapp.settings")
 django_application = get_wsgi_application()
 
 # Imported after Django is set up: the fast path uses the tile view and its settings.
-from layers.tile_fastpath import TileFastPath  # noqa: E402
+from layers.tiles.fastpath import TileFastPath  # noqa: E402
 
 application = TileFastPath(django_application)

@@ -16,4 +16,11 @@ def get_kind(slug: str) -> LayerKind:
 
 
 def kind_choices():
+    """Passed to the model field as a callable, so migrations refer to it rather than freeze the list:
+    adding a kind needs no migration."""
     return [(slug, f"{kind.label_ja} / {kind.label_en}") for slug, kind in KINDS.items()]
+
+
+def hazard_type_choices():
+    """The hazard types of the hazard-zone kind's code list; a callable for the same reason."""
+    return [(code.value, f"{code.label_ja} / {code.label_en}") for code in hazard_zone.HAZARD_TYPES]

@@ -102,7 +102,7 @@ class LayerKind:
     min_zoom: int = 8
     # Hazard polygons and similar areas often have no name of their own.
     name_required: bool = True
-    # Features of this kind carry a live status that staff update (see layers.shelter_status).
+    # Features of this kind carry a live status that staff update (see layers.status.service).
     live_status: bool = False
     # The property holding a feature's capacity, for occupancy.
     capacity_field: str | None = None

@@ -7,10 +7,10 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from .. import caching, geojson, params
-from ..catalogue import get_layer, layer_with_extent, layers_with_extent
-from ..errors import InvalidParameter, NotFound, handles_map_errors
-from ..selection import Selection
+from ..api import caching, geojson, params
+from ..api.catalogue import get_layer, layer_with_extent, layers_with_extent
+from ..api.errors import InvalidParameter, NotFound, handles_map_errors
+from ..api.selection import Selection
 from . import documents
 
 

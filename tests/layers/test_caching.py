@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 
 from importers.pipeline import run_import
-from layers import caching
+from layers.api import caching
 from layers.models import Layer, Municipality
 from tests.factories import SUITA, SUITA_POINT, point_feature, write_geojson
 

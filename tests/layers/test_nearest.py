@@ -5,8 +5,8 @@ import pytest
 from django.contrib.auth.models import User
 from pyproj import Geod
 
-from layers import shelter_status
 from layers.models import Feature
+from layers.status import service as shelter_status
 from tests.factories import SUITA_POINT
 
 NEAREST = "/api/nearest/"

@@ -3,9 +3,9 @@
 import pytest
 from django.db import connection, transaction
 
-from layers import prepared
-from layers.catalogue import layer_ref
-from layers.tiles import layer_tile
+from layers.api.catalogue import layer_ref
+from layers.tiles import prepared
+from layers.tiles.mvt import layer_tile
 
 from .test_tiles import OSAKA_STATION, tile_of
 

@@ -3,8 +3,8 @@
 import pytest
 from django.db import connection
 
+from layers.answers.textnorm import function_sql, search_key, search_key_map
 from layers.models import Feature
-from layers.textnorm import function_sql, search_key, search_key_map
 from tests.factories import OSAKA_KITA_POINT, SUITA
 
 SEARCH = "/api/search/"

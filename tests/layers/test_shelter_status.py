@@ -11,8 +11,8 @@ from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 
 from importers.pipeline import run_import
-from layers import shelter_status as service
 from layers.models import Feature, Municipality, Role, ShelterStatus, ShelterStatusChange
+from layers.status import service
 from tests.factories import SUITA, SUITA_POINT, point_feature, write_geojson
 
 
@@ -145,7 +145,7 @@ def test_patch_needs_if_match_and_refuses_stale(client, db):
     assert ok.status_code == 200 and ok.json()["status"] == "open"
     stale = client.patch(url, {"evacuee_count": 7}, content_type="application/json", HTTP_IF_MATCH=etag)
     assert stale.status_code == 409
-    assert stale.json()["current"]["status"] == "open" and stale.json()["current"]["count"] == 0
+    assert stale.json()["error"]["current"]["status"] == "open" and stale.json()["error"]["current"]["count"] == 0
 
 
 def test_the_etag_of_a_gzipped_get_works_as_if_match(client, db):
@@ -251,7 +251,7 @@ def test_fifty_concurrent_updates_lose_nothing(live_app, token_staff, django_db_
                     results.append((shelter.source_id, i, status, body))
                 if status == 200:
                     break
-                version = body["current"]["version"]
+                version = body["error"]["current"]["version"]
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(50)]
     for t in threads:

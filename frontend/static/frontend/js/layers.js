@@ -6,11 +6,11 @@ import { areaStyle, layerStyle, livePointStyle, pointSize } from "./styles.js";
 
 const L = globalThis.L;
 
-// The feature endpoint's largest `limit`: a shorter page is the last one.
-const PAGE_SIZE = 10000;
-
-/** Every feature of a layer, requesting `pageSize` at a time until a page comes back short. */
-export async function fetchAllFeatures(url, pageSize = PAGE_SIZE) {
+/**
+ * Every feature of a layer, requesting `pageSize` at a time until a page comes back short. The page size is
+ * the feature endpoint's largest `limit`, from the server's setting (config.features_page_size).
+ */
+export async function fetchAllFeatures(url, pageSize) {
   const features = [];
   let version;
   for (let offset = 0; ; offset += pageSize) {
@@ -35,11 +35,12 @@ function escapeHtml(text) {
 
 /** One catalogue layer: loads once, then shows and hides its Leaflet layer. */
 export class MapLayer {
-  constructor(entry, index, { municipalityName }) {
+  constructor(entry, index, { municipalityName, pageSize }) {
     this.entry = entry;
     this.slug = entry.slug;
     this.style = layerStyle(entry, index);
     this.municipalityName = municipalityName;
+    this.pageSize = pageSize;
     this.group = null;
     this.items = []; // {feature, path, layer, latlng, bounds} for the list view
     this.loading = null;
@@ -85,7 +86,7 @@ export class MapLayer {
   }
 
   load() {
-    this.loading ??= fetchAllFeatures(this.entry.features_url).then(
+    this.loading ??= fetchAllFeatures(this.entry.features_url, this.pageSize).then(
       (features) => this.draw(features),
       (error) => {
         this.loading = null; // let the next attempt try again

@@ -1,8 +1,8 @@
 /** The legend and the cautions of the chosen layers; every text comes from the catalogue. */
 
 import { gettext, label } from "./i18n.js";
-import { congestionLabel, statusLabel } from "./status-feed.js";
-import { CLOSED_COLOUR, LIVE_LEGEND } from "./styles.js";
+import { congestionLabel, congestionValues, statusLabel } from "./status-feed.js";
+import { CLOSED_COLOUR, congestionColour } from "./styles.js";
 
 function swatch(colour, shape) {
   const span = document.createElement("span");
@@ -52,7 +52,9 @@ function liveGroup() {
   title.className = "legend-rule-title";
   title.textContent = gettext("Open now, by how full");
   const list = document.createElement("ul");
-  for (const [congestion, colour] of LIVE_LEGEND) list.append(item(colour, "point", congestionLabel(congestion)));
+  for (const congestion of congestionValues()) {
+    list.append(item(congestionColour(congestion), "point", congestionLabel(congestion)));
+  }
   list.append(item(CLOSED_COLOUR, "point", statusLabel("closed")));
   group.append(title, list);
   return group;

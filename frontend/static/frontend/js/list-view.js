@@ -6,7 +6,7 @@
 
 import { formatNumber, gettext, interpolate, label, ngettext } from "./i18n.js";
 import { formatValue } from "./popup.js";
-import { congestionLabel, OPEN_STATES, statusLabel } from "./status-feed.js";
+import { congestionLabel, isOpen, statusLabel } from "./status-feed.js";
 import { featureColour } from "./styles.js";
 
 export const LIST_LIMIT = 100;
@@ -97,7 +97,7 @@ export class ListView {
     meta.className = "feature-meta";
     const municipality = this.municipalityName(p.municipality, p.ward);
     const live = layer.hasLiveStatus ? layer.liveOf(feature) : null;
-    const liveText = live && OPEN_STATES.has(live.status) ? [statusLabel(live.status), congestionLabel(live.congestion)] : [];
+    const liveText = live && isOpen(live.status) ? [statusLabel(live.status), congestionLabel(live.congestion)] : [];
     meta.textContent = [...liveText, kindOfPlace(layer, p), municipality && label(municipality)]
       .filter(Boolean)
       .join(" · ");

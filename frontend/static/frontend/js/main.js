@@ -6,11 +6,12 @@ import { renderLegend, renderNotices } from "./legend.js";
 import { MapLayer, restack } from "./layers.js";
 import { kindOfPlace, ListView } from "./list-view.js";
 import { Search } from "./search.js";
-import { StatusFeed } from "./status-feed.js";
+import { StatusFeed, useStatusVocabulary } from "./status-feed.js";
 import { addStatusLine, catalogueBounds, createMap, drawMunicipalities, municipalityNames } from "./map.js";
 
 const config = JSON.parse(document.getElementById("map-config").textContent);
 const byId = (id) => document.getElementById(id);
+useStatusVocabulary(config.status_vocabulary);
 
 const mapElement = byId("map");
 const panel = byId("layer-panel");
@@ -47,7 +48,7 @@ const feed = new StatusFeed(config.urls.shelter_status, {
   },
 });
 
-const layers = config.layers.map((entry, index) => new MapLayer(entry, index, { municipalityName }));
+const layers = config.layers.map((entry, index) => new MapLayer(entry, index, { municipalityName, pageSize: config.features_page_size }));
 const checkboxes = new Map(
   layers.map((layer) => [layer, document.querySelector(`input[name="layer"][value="${CSS.escape(layer.slug)}"]`)]),
 );

@@ -1,7 +1,7 @@
 /** A feature's details as DOM nodes: every value from data goes in as text, never as HTML. */
 
 import { formatList, formatNumber, formatValueNumber, gettext, interpolate, label } from "./i18n.js";
-import { congestionLabel, OPEN_STATES, statusLabel } from "./status-feed.js";
+import { congestionLabel, isOpen, statusLabel } from "./status-feed.js";
 
 function element(tag, { className, text, lang } = {}) {
   const node = document.createElement(tag);
@@ -51,7 +51,7 @@ function valueNode(text) {
 /** The live status of a shelter: opening status, how full, evacuees, the staff's note and when. */
 function liveStatus(live) {
   const box = element("div", { className: `popup-live live-${live.status}` });
-  const open = OPEN_STATES.has(live.status);
+  const open = isOpen(live.status);
   const parts = [statusLabel(live.status)];
   if (open && live.congestion) parts.push(congestionLabel(live.congestion));
   box.append(element("p", { className: "popup-live-status", text: parts.join(" · ") }));

@@ -3,35 +3,25 @@
  * a 304) and hands each new state to the map. Geometry comes from the layers; status never does.
  */
 
-import { gettext } from "./i18n.js";
-
 export const statusKey = (municipality, id) => `${municipality}|${id}`;
 
-export const OPEN_STATES = new Set(["open", "permanent"]);
+// The opening statuses (EEI), which count as open, and the congestion levels with their labels in the
+// page's language: the server's vocabulary (layers/status/vocabulary.py), handed over in the map config.
+let vocabulary = { statuses: [], congestion: [] };
+let statuses = new Map();
+let congestionLevels = new Map();
 
-// Labels of the EEI opening statuses and of the congestion levels, from the translation catalogue.
-export function statusLabel(status) {
-  return (
-    {
-      not_open: gettext("Not open"),
-      open: gettext("Open"),
-      closed: gettext("Closed"),
-      unknown: gettext("Status unknown"),
-      permanent: gettext("Always open"),
-    }[status] ?? status
-  );
+export function useStatusVocabulary(fromServer) {
+  vocabulary = fromServer;
+  statuses = new Map(fromServer.statuses.map((s) => [s.value, s]));
+  congestionLevels = new Map(fromServer.congestion.map((c) => [c.value, c]));
 }
 
-export function congestionLabel(congestion) {
-  return (
-    {
-      available: gettext("Available"),
-      somewhat_crowded: gettext("Somewhat crowded"),
-      crowded: gettext("Crowded"),
-      full: gettext("Full"),
-    }[congestion] ?? ""
-  );
-}
+export const isOpen = (status) => statuses.get(status)?.open ?? false;
+export const statusLabel = (status) => statuses.get(status)?.label ?? statuses.get("unknown")?.label ?? status;
+export const congestionLabel = (congestion) => congestionLevels.get(congestion)?.label ?? "";
+/** The congestion levels from the emptiest to full. */
+export const congestionValues = () => vocabulary.congestion.map((c) => c.value);
 
 export class StatusFeed {
   constructor(url, { intervalSeconds = 5, onUpdate }) {

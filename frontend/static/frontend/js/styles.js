@@ -4,6 +4,8 @@
  * Colours come from the Okabe–Ito palette, distinguishable with the common colour-vision deficiencies.
  */
 
+import { congestionValues, isOpen } from "./status-feed.js";
+
 const KIND_STYLES = {
   shelter: { colour: "#009e73" },
   childcare: { colour: "#cc79a7" },
@@ -81,27 +83,21 @@ export function pointStyle(style, zoom) {
   return { ...pointSize(zoom), color: OUTLINE, opacity: 0.9, fillColor: style.colour, fillOpacity: 0.9 };
 }
 
-// Open shelters stand out: larger, with a dark ring, filled by how full they are.
-const CONGESTION_COLOURS = {
-  available: "#009e73",
-  somewhat_crowded: "#f0e442",
-  crowded: "#e69f00",
-  full: "#d55e00",
+// Open shelters stand out: larger, with a dark ring, filled by how full they are. The ramp runs from the
+// emptiest congestion level to full, in the order of the server's vocabulary (config.status_vocabulary).
+const CONGESTION_RAMP = ["#009e73", "#f0e442", "#e69f00", "#d55e00"];
+export const congestionColour = (congestion) => {
+  const index = congestionValues().indexOf(congestion);
+  return index < 0 ? undefined : CONGESTION_RAMP[Math.min(index, CONGESTION_RAMP.length - 1)];
 };
-export const LIVE_LEGEND = [
-  ["available", CONGESTION_COLOURS.available],
-  ["somewhat_crowded", CONGESTION_COLOURS.somewhat_crowded],
-  ["crowded", CONGESTION_COLOURS.crowded],
-  ["full", CONGESTION_COLOURS.full],
-];
 export const CLOSED_COLOUR = "#9ca3af";
 
 /** A point's style given its live status (null: no status, drawn as the layer's plain points). */
 export function livePointStyle(style, zoom, live) {
   const plain = pointStyle(style, zoom);
   if (!live) return plain;
-  if (live.status === "open" || live.status === "permanent") {
-    const fill = CONGESTION_COLOURS[live.congestion] ?? style.colour;
+  if (isOpen(live.status)) {
+    const fill = congestionColour(live.congestion) ?? style.colour;
     return { ...plain, radius: plain.radius + 3, weight: 3, color: "#111827", fillColor: fill, fillOpacity: 1 };
   }
   if (live.status === "closed") return { ...plain, fillColor: CLOSED_COLOUR };

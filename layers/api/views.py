@@ -4,38 +4,25 @@ import json
 import logging
 
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
-from django.views.decorators.http import require_GET, require_safe
+from django.http import JsonResponse, StreamingHttpResponse
+from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
-from . import caching, exports, geojson, params, tiles
+from . import caching, exports, geojson, params
 from .catalogue import (
-    current_version,
     describe_layer,
     get_layer,
     layer_catalogue,
-    layer_ref,
     layer_with_extent,
-    tile_url_template,
 )
-from .errors import InvalidParameter, MapError, NotFound, error_response, handles_map_errors
+from .errors import InvalidParameter
+from .responses import GEOJSON, json_response, json_text_response
 from .selection import Selection
 
 log = logging.getLogger(__name__)
-
-GEOJSON = "application/geo+json"
-MVT = "application/vnd.mapbox-vector-tile"
-
-
-def _json_text(text, content_type="application/json", status=200):
-    return HttpResponse(text, content_type=f"{content_type}; charset=utf-8", status=status)
-
-
-def _json(doc, content_type="application/json"):
-    return _json_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), content_type)
 
 
 @require_GET
@@ -73,17 +60,12 @@ class _FirstRenderer(BaseContentNegotiation):
 
 
 class ReadView(APIView):
-    """Public and read-only: no sessions, no authentication, MapError → the one JSON error shape."""
+    """Public and read-only: no sessions, no authentication; errors take the one shape (api.errors)."""
 
     authentication_classes = ()
     permission_classes = ()
     content_negotiation_class = _FirstRenderer
     http_method_names = ["get", "head", "options"]
-
-    def handle_exception(self, exc):
-        if isinstance(exc, MapError):
-            return error_response(exc)
-        return super().handle_exception(exc)
 
 
 class LayerIndex(ReadView):
@@ -103,7 +85,7 @@ class LayerIndex(ReadView):
                 f"catalogue:{fingerprint}:{request.LANGUAGE_CODE}",
                 lambda: json.dumps({"layers": layer_catalogue()}, ensure_ascii=False),
             )
-            return _json_text(text)
+            return json_text_response(text)
 
         return caching.conditional(request, etag, build)
 
@@ -115,7 +97,7 @@ class LayerDetail(ReadView):
     def get(self, request, slug):
         layer = get_layer(slug)
         etag = caching.etag_for("layer", layer.pk, layer.version, caching.catalogue_fingerprint())
-        return caching.conditional(request, etag, lambda: _json(describe_layer(layer_with_extent(slug))))
+        return caching.conditional(request, etag, lambda: json_response(describe_layer(layer_with_extent(slug))))
 
 
 _FEATURE_PARAMETERS = [
@@ -186,7 +168,7 @@ class LayerFeatures(ReadView):
                 "links": links,
             }
             body = json.dumps(head, ensure_ascii=False)[:-1] + f',"features":{features}}}'
-            response = _json_text(body, GEOJSON)
+            response = json_text_response(body, GEOJSON)
             if more:
                 response["Link"] = f'<{links[-1]["href"]}>; rel="next"'
             return response
@@ -217,83 +199,10 @@ class Municipalities(ReadView):
     def get(self, request):
         body = caching.cached_document("municipalities", geojson.municipality_boundaries, timeout=3600)
         etag = caching.etag_for("municipalities", body)
-        return caching.conditional(request, etag, lambda: _json_text(body, GEOJSON))
+        return caching.conditional(request, etag, lambda: json_text_response(body, GEOJSON))
 
 
 layers_index = LayerIndex.as_view()
 layer_detail = LayerDetail.as_view()
 layer_features = LayerFeatures.as_view()
 municipalities = Municipalities.as_view()
-
-
-# ---------------------------------------------------------------- vector tiles
-
-
-def _tile_response(tile: bytes, etag, cache_control):
-    if tile:
-        response = HttpResponse(tile, content_type=MVT)
-    else:
-        response = HttpResponse(status=204)
-        del response["Content-Type"]
-    return caching.finish(response, etag, cache_control)
-
-
-def _to_current_version(request, version):
-    """An old version's tile URL: send the client to the current one rather than serve changed bytes under it."""
-    response = HttpResponseRedirect(f"{request.path}?v={version}")
-    response["Cache-Control"] = caching.short_lived()
-    return response
-
-
-@require_safe
-@handles_map_errors
-def tile(request, slug, z, x, y):
-    """One MVT tile. With `?v=N` (the catalogue's URLs) it is immutable; a hot tile comes from the cache."""
-    z, x, y = params.parse_tile(z, x, y)
-    wanted = params.parse_version(request.GET.get("v"))
-    if wanted is not None:
-        # The URL names the version, so the ETag and a cached tile need no database round trip.
-        etag = caching.etag_for("tile", slug, wanted, z, x, y)
-        if response := caching.not_modified(request, etag):
-            return caching.finish(response, etag, caching.IMMUTABLE)
-        cached = caching.cached_tile(slug, wanted, z, x, y)
-        if cached is not None:
-            return _tile_response(cached, etag, caching.IMMUTABLE)
-    cache_control = caching.IMMUTABLE if wanted is not None else caching.short_lived()
-    ref = layer_ref(slug)
-    if wanted is not None or caching.tile_cache_enabled() or "If-None-Match" in request.headers:
-        version = current_version(ref)
-        if version is None:
-            ref = layer_ref(slug, fresh=True)
-            version = current_version(ref)
-        if wanted is not None and wanted != version:
-            return _to_current_version(request, version)
-        etag = caching.etag_for("tile", slug, version, z, x, y)
-        if response := caching.not_modified(request, etag):
-            return caching.finish(response, etag, cache_control)
-        cached = caching.cached_tile(slug, version, z, x, y)
-        if cached is not None:
-            return _tile_response(cached, etag, cache_control)
-    version, data = tiles.layer_tile(ref, z, x, y)
-    if version is None:  # the layer went away or changed kind since this process first saw it
-        version, data = tiles.layer_tile(layer_ref(slug, fresh=True), z, x, y)
-        if version is None:
-            raise NotFound(f"no layer {slug!r}")
-    if wanted is not None and wanted != version:  # a publish landed in between: this is the next version
-        return _to_current_version(request, version)
-    caching.store_tile(slug, version, z, x, y, data)
-    return _tile_response(data, caching.etag_for("tile", slug, version, z, x, y), cache_control)
-
-
-@require_safe
-@handles_map_errors
-def tilejson(request, slug):
-    layer = get_layer(slug)
-    etag = caching.etag_for("tilejson", layer.pk, layer.version, request.get_host())
-
-    def build():
-        described = layer_with_extent(slug)
-        url = request.build_absolute_uri(tile_url_template(layer)).replace("%7B", "{").replace("%7D", "}")
-        return _json(tiles.tilejson(layer, tiles_url=url, bounds=described.extent))
-
-    return caching.conditional(request, etag, build)

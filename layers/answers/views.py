@@ -3,31 +3,34 @@
 Thin views: parse and check the parameters, call one domain function, shape the response.
 """
 
-import json
-
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.http import urlencode
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 
-from . import caching, params
-from .errors import InvalidParameter
+from ..api import caching, params
+from ..api.errors import InvalidParameter
+from ..api.responses import GEOJSON, json_response
+from ..api.selection import Selection
+from ..api.views import ReadView
+from ..models import Layer
+from ..status.service import feed_fingerprint
+from ..status.views import live_cache_control
 from .hazard_report import (
     HTML_LANG,
     LANGUAGE_NAMES,
     LANGUAGES,
     distance_text,
     hazard_report_at,
-    phrase,
-    phrases,
+    in_language,
+    overlapping_text,
     report_fingerprint,
+    shelters_heading,
     status_text,
 )
-from .models import Layer
 from .nearest import (
     DISASTERS_FIELD,
     SHELTER_DISASTER_FOR_HAZARD,
@@ -37,16 +40,11 @@ from .nearest import (
     nearest_features,
 )
 from .search import SearchQuery, search
-from .selection import Selection
-from .shelter_status import feed_fingerprint
-from .status_views import FEED_MAX_AGE
-from .views import GEOJSON, ReadView
 
 SEARCH_DEFAULT_LIMIT = 10
 SEARCH_MAX_LIMIT = 50
 NEAREST_DEFAULT_LIMIT = 5
 NEAREST_MAX_LIMIT = 50
-LIVE_CACHE_CONTROL = f"public, max-age={FEED_MAX_AGE}"  # answers that carry live shelter status
 
 
 # ---------------------------------------------------------------- parameters of these endpoints
@@ -54,7 +52,7 @@ LIVE_CACHE_CONTROL = f"public, max-age={FEED_MAX_AGE}"  # answers that carry liv
 
 def parse_lang(value, default="ja"):
     """`lang`: ja, en or easy (やさしい日本語); absent means the request's language."""
-    return params.parse_choice(value, "lang", LANGUAGES, default if default in LANGUAGES else "ja")
+    return params.parse_choice(value, "lang", tuple(LANGUAGES), default if default in LANGUAGES else "ja")
 
 
 def parse_layer_slugs(value):
@@ -68,11 +66,6 @@ def parse_layer_slugs(value):
     if unknown or not slugs:
         raise InvalidParameter(f"unknown layer(s): {', '.join(unknown) or '(none given)'}", parameter="layer")
     return [found[s] for s in slugs]
-
-
-def _json_response(doc, content_type="application/json"):
-    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-    return HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
 
 
 # ---------------------------------------------------------------- search
@@ -120,7 +113,7 @@ class Search(ReadView):
         def build():
             features = search(search_query)
             doc = {"type": "FeatureCollection", "query": text, "numberReturned": len(features), "features": features}
-            return _json_response(doc, GEOJSON)
+            return json_response(doc, GEOJSON)
 
         return caching.conditional(request, etag, build)
 
@@ -201,9 +194,9 @@ class Nearest(ReadView):
                 "numberReturned": len(features),
                 "features": features,
             }
-            return _json_response(doc, GEOJSON)
+            return json_response(doc, GEOJSON)
 
-        return caching.conditional(request, etag, build, LIVE_CACHE_CONTROL if kind.live_status else None)
+        return caching.conditional(request, etag, build, live_cache_control() if kind.live_status else None)
 
 
 # ---------------------------------------------------------------- hazard report
@@ -236,9 +229,9 @@ class HazardsAt(ReadView):
         etag = _report_etag(request, lon, lat, lang)
 
         def build():
-            return _json_response(hazard_report_at(lon, lat, lang))
+            return json_response(hazard_report_at(lon, lat, lang))
 
-        return caching.conditional(request, etag, build, LIVE_CACHE_CONTROL)
+        return caching.conditional(request, etag, build, live_cache_control())
 
 
 search_view = Search.as_view()
@@ -256,25 +249,25 @@ def here(request):
         lang = parse_lang(request.GET.get("lang"), request.LANGUAGE_CODE)
     except InvalidParameter:
         lang = "ja"
-    context = {"lang": lang, "t": phrases(lang), "languages": _language_links(request, lang)}
+    context = {"lang": lang, "html_lang": HTML_LANG[lang], "languages": _language_links(request, lang)}
     context["lat"], context["lon"] = request.GET.get("lat", ""), request.GET.get("lon", "")
     if not context["lat"] and not context["lon"]:
         return _render_page(request, lang, context)
     try:
         lon, lat = params.parse_point(request.GET)
     except InvalidParameter as error:
-        context["error"] = phrase("bad_point", lang)
         context["error_detail"] = error.message
         return _render_page(request, lang, context, status=400)
     etag = _report_etag(request, lon, lat, lang)
 
     def build():
         report = hazard_report_at(lon, lat, lang)
-        context.update(report=report, hazards=[_hazard_for_page(h, lang) for h in report["hazards"]])
-        context["coordinates"] = phrase("coordinates", lang, lat=f"{lat:.6f}", lon=f"{lon:.6f}")
+        with in_language(lang):
+            context.update(report=report, hazards=[_hazard_for_page(h) for h in report["hazards"]])
+        context["lat_text"], context["lon_text"] = f"{lat:.6f}", f"{lon:.6f}"
         return _render_page(request, lang, context)
 
-    return caching.conditional(request, etag, build, LIVE_CACHE_CONTROL)
+    return caching.conditional(request, etag, build, live_cache_control())
 
 
 def _render_page(request, lang, context, status=200):
@@ -284,8 +277,9 @@ def _render_page(request, lang, context, status=200):
         where = ", ".join(p["name"]["en"] for p in reversed(places))  # Kita Ward, Osaka City
     else:
         where = "".join(p["name"]["ja"] for p in places)  # 大阪市北区
-    context["page_title"] = f"{context['t']['title']} — {where}" if where else context["t"]["title"]
-    with translation.override(HTML_LANG[lang]):
+    with in_language(lang):
+        title = pgettext("hazard report", "Hazards at this place")
+        context["page_title"] = f"{title} — {where}" if where else title
         response = render(request, "answers/here.html", context, status=status)
     response["Content-Language"] = HTML_LANG[lang]
     return response
@@ -302,17 +296,18 @@ def _language_links(request, current):
     return links
 
 
-def _hazard_for_page(hazard, lang):
+def _hazard_for_page(hazard):
+    """What the page shows of one hazard, in the active language."""
     shown = dict(hazard)
-    shown["shelters_heading"] = phrase("shelters", lang, hazard=hazard["short_name"])
+    shown["shelters_heading"] = shelters_heading(hazard["short_name"])
     if hazard["zone_count"] > 1:
-        shown["overlapping"] = phrase("overlapping", lang, count=hazard["zone_count"])
+        shown["overlapping"] = overlapping_text(hazard["zone_count"])
     shown["shelter_items"] = [
         {
             "name": s["properties"]["name"],
             "address": s["properties"]["address"],
-            "distance": distance_text(s["properties"]["distance_m"], lang),
-            "status": status_text(s["properties"]["status"], lang) if "status" in s["properties"] else None,
+            "distance": distance_text(s["properties"]["distance_m"]),
+            "status": status_text(s["properties"]) if "status" in s["properties"] else None,
         }
         for s in hazard["shelters"]
     ]

@@ -10,10 +10,11 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from . import shelter_status as service
-from .kinds import get_kind
-from .models import Role, ShelterStatus
-from .permissions import can_update_status, editable_municipalities
+from ..kinds import get_kind
+from ..models import Role, ShelterStatus
+from ..permissions import can_update_status, editable_municipalities
+from ..status import service
+from ..status.vocabulary import OPEN_STATES
 
 COUNT_STEPS = (-10, -1, 1, 10)
 
@@ -143,11 +144,9 @@ def shelter_bulk(request):
                 refused.append(feature)
         return render(request, "staff/shelter_bulk_done.html", {"applied": applied, "refused": refused})
     if action == "close":
-        candidates = [r for r in _with_status(_filtered(request, mine)) if r["state"]["status"] in service.OPEN_STATES]
+        candidates = [r for r in _with_status(_filtered(request, mine)) if r["state"]["status"] in OPEN_STATES]
     else:
-        candidates = [
-            r for r in _with_status(_filtered(request, mine)) if r["state"]["status"] not in service.OPEN_STATES
-        ]
+        candidates = [r for r in _with_status(_filtered(request, mine)) if r["state"]["status"] not in OPEN_STATES]
     return render(
         request,
         "staff/shelter_bulk.html",

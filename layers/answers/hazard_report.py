@@ -14,10 +14,14 @@ from dataclasses import dataclass
 from django.contrib.gis.geos import Point
 from django.core.cache import cache
 from django.db.models import Count, Max
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import npgettext, pgettext, pgettext_lazy
 
-from .caching import catalogue_fingerprint
-from .models import Feature, HazardAdvice, Layer, Municipality, Ward
+from ..api.caching import catalogue_fingerprint
+from ..api.selection import Selection
+from ..models import Feature, HazardAdvice, Layer, Municipality, Ward
+from ..status.service import feed_fingerprint
+from ..status.vocabulary import opening_label
 from .nearest import (
     HAZARD_FIELD,
     SHELTER_DISASTER_FOR_HAZARD,
@@ -26,12 +30,7 @@ from .nearest import (
     nearest_features,
     suitability_layers,
 )
-from .selection import Selection
-from .shelter_status import feed_fingerprint
 
-LANGUAGES = ("ja", "en", "easy")
-# The `lang` attribute for each: やさしい日本語 is Japanese.
-HTML_LANG = {"ja": "ja", "en": "en", "easy": "ja"}
 SHELTERS_PER_HAZARD = 3
 DEPTH_FIELD = "depth_rank"
 ZONE_CLASS_FIELD = "zone_class"
@@ -40,127 +39,81 @@ ZONE_CLASS_SEVERITY = {"warning_surveyed": 1, "warning": 2, "special_warning_sur
 # Words in a layer's source, attribution or licence that mark its data as a sample, not a real survey.
 SAMPLE_MARKERS = ("架空", "sample", "fictional")
 
-# ---------------------------------------------------------------- words, in the three languages
+# ---------------------------------------------------------------- languages
 
-PHRASES = {
-    "title": ("この場所の災害リスク", "Hazards at this place", "この 場所の 災害の きけん"),
-    "location": ("場所", "Location", "場所"),
-    "coordinates": ("緯度 {lat}、経度 {lon}", "Latitude {lat}, longitude {lon}", "緯度 {lat}、経度 {lon}"),
-    "outside_prefecture": (
-        "この地点は大阪府の区域外です。この地図は大阪府内の情報だけを扱っています。",
-        "This point is outside Osaka Prefecture. This map covers Osaka Prefecture only.",
-        "この 場所は 大阪府の 外です。この 地図は 大阪府の 中の ことだけ わかります。",
-    ),
-    "summary_inside": (
-        "この場所は次の区域の中にあります：{hazards}",
-        "This place is inside: {hazards}",
-        "この 場所は つぎの 区域の 中です：{hazards}",
-    ),
-    "summary_none": (
-        "この場所は、データにある災害の想定区域のどれにも入っていません。",
-        "This place is outside every hazard zone in the data.",
-        "この 場所は、あぶない 区域の 中では ありません。",
-    ),
-    "inside": ("想定区域内", "Inside a hazard zone", "あぶない 区域の 中"),
-    "outside": ("想定区域外", "Not in a mapped zone", "あぶない 区域の 外"),
-    "depth": ("想定される浸水の深さ", "Expected depth of water", "水の 深さ"),
-    "zone_class": ("区域の種類", "Zone", "区域"),
-    "overlapping": (
-        "{count}つの区域が重なっています。最も危険な区域を示しています。",
-        "{count} zones overlap here; the most severe is shown.",
-        "{count}つの 区域が かさなって います。いちばん あぶない 区域を 見せて います。",
-    ),
-    "action": ("とるべき行動", "What to do", "する こと"),
-    "shelters": (
-        "近くの避難場所（{hazard}に対応、区域外）",
-        "Nearest shelters for {hazard} (outside the zone)",
-        "近くの 避難所（{hazard}の とき）",
-    ),
-    "no_shelters": (
-        "この災害に対応する区域外の避難場所は見つかりませんでした。",
-        "No shelter designated for this hazard was found outside its zones.",
-        "この 災害の ときに 行ける 避難所は 見つかりませんでした。",
-    ),
-    "distance": ("約{distance}", "about {distance}", "やく {distance}"),
-    "status": ("開設状況", "Status", "あいて いるか"),
-    "source": ("出典", "Source", "データの 出どころ"),
-    "updated": ("更新日", "Updated", "データの 日づけ"),
-    "sources": ("データについて", "About the data", "データに ついて"),
-    "sample_note": (
-        "注意：この災害リスク情報はデモ用の架空のサンプルデータです。実際の危険を示すものではありません。"
-        "お住まいの市町村の公式ハザードマップを確認してください。",
-        "Note: this hazard information is fictional sample data for a demonstration. It does not show real "
-        "risk. Check your municipality's official hazard map.",
-        "ちゅうい：この 情報は れんしゅう用の 本当では ない データです。本当の きけんでは ありません。"
-        "市や 町の ハザードマップを 見て ください。",
-    ),
-    "not_safe_note": (
-        "区域の外でも安全とは限りません。想定を超える災害が起きることがあります。",
-        "Being outside a mapped zone does not mean you are safe: a disaster can go beyond what was mapped.",
-        "区域の 外でも、あんぜんとは かぎりません。",
-    ),
-    "language": ("言語", "Language", "ことば"),
-    "ask_point": (
-        "緯度と経度を入力してください（例：緯度 34.7615、経度 135.5168）。",
-        "Enter a latitude and longitude (for example 34.7615 and 135.5168).",
-        "緯度と 経度を 入れて ください（れい：緯度 34.7615、経度 135.5168）。",
-    ),
-    "latitude": ("緯度", "Latitude", "緯度"),
-    "longitude": ("経度", "Longitude", "経度"),
-    "show": ("表示する", "Show", "見る"),
-    "bad_point": (
-        "緯度と経度を確かめてください。",
-        "Check the latitude and longitude.",
-        "緯度と 経度を たしかめて ください。",
-    ),
-}
-LANGUAGE_NAMES = {"ja": "日本語", "en": "English", "easy": "やさしい日本語"}
-EASY_HAZARD_NAMES = {
-    "flood": "こう水（川の 水が あふれる）",
-    "landslide": "土砂災害（がけや 山が くずれる）",
-    "tsunami": "津波",
-    "storm_surge": "高潮（台風で 海の 水が 高く なる）",
-    "inland_flood": "内水氾濫（大雨で 町に 水が あふれる）",
-}
-EASY_ZONE_CLASSES = {
-    "warning": "あぶない 区域（土砂災害警戒区域）",
-    "special_warning": "とても あぶない 区域（土砂災害特別警戒区域）",
-}
-STATUS_WORDS = {
-    "open": ("開設中", "Open", "あいて います"),
-    "permanent": ("常設", "Always open", "いつも あいて います"),
-    "not_open": ("未開設", "Not open", "まだ あいて いません"),
-    "closed": ("閉鎖", "Closed", "しまりました"),
-    "unknown": ("不明", "Unknown", "わかりません"),
-}
+# The report's languages: the API's `lang` → the Django language whose catalogue holds the words.
+# やさしい日本語 (easy Japanese) is its own catalogue, locale/ja_Easy, falling back to Japanese.
+LANGUAGES = {"ja": "ja", "en": "en", "easy": "ja-easy"}
+HTML_LANG = {"ja": "ja", "en": "en", "easy": "ja"}  # the `lang` attribute: やさしい日本語 is Japanese
+LANGUAGE_NAMES = {"ja": "日本語", "en": "English", "easy": "やさしい日本語"}  # each in its own language
 
 
-def phrase(name, lang, **values) -> str:
-    text = PHRASES[name][LANGUAGES.index(lang)]
-    return text.format(**values) if values else text
+# Code list labels that the やさしい日本語 catalogue rewords (msgctxt: the field, msgid: the English label).
+# Listed only so that makemessages extracts them; the words themselves are in locale/ja_Easy.
+REWORDABLE_LABELS = (
+    pgettext_lazy("hazard_type", "River flood"),
+    pgettext_lazy("hazard_type", "Landslide"),
+    pgettext_lazy("hazard_type", "Storm surge"),
+    pgettext_lazy("hazard_type", "Inland flooding"),
+    pgettext_lazy("zone_class", "Warning zone"),
+    pgettext_lazy("zone_class", "Special warning zone"),
+)
 
 
-def phrases(lang) -> dict:
-    return {name: texts[LANGUAGES.index(lang)] for name, texts in PHRASES.items()}
+def in_language(lang):
+    """A context manager: the report's words in `lang` (ja, en or easy)."""
+    return translation.override(LANGUAGES[lang])
 
 
-def _label(code, lang, easy=None):
+def code_label(code, field=None) -> str | None:
+    """A code list value in the active language. With `field`, the catalogue may reword the Japanese
+    label for やさしい日本語 (msgctxt = the field's name, msgid = the English label)."""
     if code is None:
         return None
-    if lang == "en":
+    if translation.get_language() == "en":
         return code.label_en
-    if lang == "easy" and easy and code.value in easy:
-        return easy[code.value]
+    if field:
+        reworded = pgettext(field, code.label_en)
+        if reworded != code.label_en:
+            return reworded
     return code.label_ja
 
 
-def distance_text(metres, lang) -> str:
+def distance_text(metres) -> str:
     distance = f"{metres / 1000:.1f} km" if metres >= 1000 else f"{round(metres, -1):.0f} m"
-    return phrase("distance", lang, distance=distance)
+    return pgettext("hazard report", "about %(distance)s") % {"distance": distance}
 
 
-def status_text(state: dict, lang) -> str:
-    return STATUS_WORDS.get(state["status"], STATUS_WORDS["unknown"])[LANGUAGES.index(lang)]
+def status_text(state: dict) -> str:
+    return opening_label(state["status"])
+
+
+def sample_note():
+    return pgettext(
+        "hazard report",
+        "Note: this hazard information is fictional sample data for a demonstration. It does not show real "
+        "risk. Check your municipality's official hazard map.",
+    )
+
+
+def not_safe_note():
+    return pgettext(
+        "hazard report",
+        "Being outside a mapped zone does not mean you are safe: a disaster can go beyond what was mapped.",
+    )
+
+
+def shelters_heading(hazard_name) -> str:
+    return pgettext("hazard report", "Nearest shelters for %(hazard)s (outside the zone)") % {"hazard": hazard_name}
+
+
+def overlapping_text(count) -> str:
+    return npgettext(
+        "hazard report",
+        "%(count)d zone overlaps here.",
+        "%(count)d zones overlap here; the most severe is shown.",
+        count,
+    ) % {"count": count}
 
 
 # ---------------------------------------------------------------- the report
@@ -220,14 +173,24 @@ def place_at(point: Point) -> tuple[Municipality | None, Ward | None]:
 
 def hazard_report_at(lon: float, lat: float, lang: str = "ja") -> dict:
     """The report as a JSON-ready dict, its texts in `lang` (ja, en or easy)."""
-    point = Point(lon, lat, srid=4326)
-    report = {"point": {"lat": lat, "lon": lon}, "lang": lang, "title": phrase("title", lang)}
+    with in_language(lang):
+        return _report(Point(lon, lat, srid=4326), lang)
+
+
+def _report(point: Point, lang: str) -> dict:
+    report = {
+        "point": {"lat": point.y, "lon": point.x},
+        "lang": lang,
+        "title": pgettext("hazard report", "Hazards at this place"),
+    }
     municipality, ward = place_at(point)
     if municipality is None:
         return {
             **report,
             "inside_prefecture": False,
-            "message": phrase("outside_prefecture", lang),
+            "message": pgettext(
+                "hazard report", "This point is outside Osaka Prefecture. This map covers Osaka Prefecture only."
+            ),
             "municipality": None,
             "ward": None,
             "hazards": [],
@@ -247,13 +210,14 @@ def hazard_report_at(lon: float, lat: float, lang: str = "ja") -> dict:
     hazards.sort(key=lambda h: not h["inside"])  # the zones the point is in first, then the code list's order
     inside = [h["name"] for h in hazards if h["inside"]]
     sample = any(is_sample(layer) for layer in layers)
-    notes = ([phrase("sample_note", lang)] if sample else []) + [phrase("not_safe_note", lang)]
+    notes = ([sample_note()] if sample else []) + [not_safe_note()]
+    listed = (", " if lang == "en" else "、").join(inside)
     return {
         **report,
         "inside_prefecture": True,
-        "message": phrase("summary_inside", lang, hazards="、".join(inside) if lang != "en" else ", ".join(inside))
+        "message": pgettext("hazard report", "This place is inside: %(hazards)s") % {"hazards": listed}
         if inside
-        else phrase("summary_none", lang),
+        else pgettext("hazard report", "This place is outside every hazard zone in the data."),
         "municipality": _place(municipality),
         "ward": _place(ward) if ward else None,
         "hazards": hazards,
@@ -278,12 +242,15 @@ def _place(place):
 def _hazard(hazard_type, zones, sources, advice, point, lang) -> dict:
     kind = sources[0].kind_spec
     hazard_code = kind.fields_by_name[HAZARD_FIELD].code(hazard_type)
-    name = _label(hazard_code, lang, EASY_HAZARD_NAMES) if hazard_code else hazard_type
-    short_name = _label(hazard_code, lang) if hazard_code else hazard_type  # 洪水, not the explanation
+    name = code_label(hazard_code, HAZARD_FIELD) if hazard_code else hazard_type
+    short_name = code_label(hazard_code) if hazard_code else hazard_type  # 洪水, not the explanation
     out = {"hazard_type": hazard_type, "name": name, "short_name": short_name, "inside": bool(zones)}
-    out["status_text"] = phrase("inside" if zones else "outside", lang)
+    if zones:
+        out["status_text"] = pgettext("hazard report", "Inside a hazard zone")
+    else:
+        out["status_text"] = pgettext("hazard report", "Not in a mapped zone")
     worst = zones[0] if zones else None
-    out["level"] = _level(worst, kind, lang) if worst else None
+    out["level"] = _level(worst, kind) if worst else None
     out["zone_count"] = len(zones)
     out["zones"] = [_zone(z) for z in zones]
     chosen = None
@@ -295,16 +262,16 @@ def _hazard(hazard_type, zones, sources, advice, point, lang) -> dict:
     return out
 
 
-def _level(zone: Zone, kind, lang) -> dict:
+def _level(zone: Zone, kind) -> dict:
     rank = zone.props.get(DEPTH_FIELD)
     zone_class = zone.props.get(ZONE_CLASS_FIELD)
     level = {"depth_rank": rank, "zone_class": zone_class, "label": None, "heading": None}
     if rank:
-        level["label"] = _label(kind.fields_by_name[DEPTH_FIELD].code(str(rank)), lang) or str(rank)
-        level["heading"] = phrase("depth", lang)
+        level["label"] = code_label(kind.fields_by_name[DEPTH_FIELD].code(str(rank))) or str(rank)
+        level["heading"] = pgettext("hazard report", "Expected depth of water")
     elif zone_class:
-        level["label"] = _label(kind.fields_by_name[ZONE_CLASS_FIELD].code(zone_class), lang, EASY_ZONE_CLASSES)
-        level["heading"] = phrase("zone_class", lang)
+        level["label"] = code_label(kind.fields_by_name[ZONE_CLASS_FIELD].code(zone_class), ZONE_CLASS_FIELD)
+        level["heading"] = pgettext("hazard report", "Zone")
     return level
 
 

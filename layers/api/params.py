@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from ..kinds.base import BOOLEAN, CODE, CODES, INTEGER, NUMBER, TAGS, parse_number
 from .errors import InvalidParameter
-from .kinds.base import BOOLEAN, CODE, CODES, INTEGER, NUMBER, TAGS, parse_number
 
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 1_000

@@ -7,9 +7,9 @@ from django.db import connection
 from django.db.models import Count
 from django.urls import reverse
 
+from ..kinds import get_kind
+from ..models import Layer
 from .errors import NotFound
-from .kinds import get_kind
-from .models import Layer
 from .params import describe_filter_parameters
 
 

@@ -5,24 +5,29 @@ import io
 import json
 from datetime import datetime
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status as http
+from rest_framework import exceptions as drf_exceptions
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import caching
-from . import shelter_status as service
-from .errors import InvalidParameter, handles_map_errors
-from .exports import safe_cell
-from .models import ShelterStatusChange
-from .params import parse_municipality_code
+from ..api import caching
+from ..api.errors import Conflict, Forbidden, InvalidParameter, NotFound, PreconditionRequired, handles_map_errors
+from ..api.exports import safe_cell
+from ..api.params import parse_municipality_code
+from ..models import ShelterStatusChange
+from . import service
+from .vocabulary import CONGESTION_BY_VALUE, EEI_TERMS
 
-FEED_MAX_AGE = 5  # seconds: the map polls; a change shows within the poll interval plus this
+
+def live_cache_control() -> str:
+    """For answers that carry live status: short enough that a change shows within seconds."""
+    return f"public, max-age={settings.STATUS_FEED_MAX_AGE}"
 
 
 @require_GET
@@ -36,7 +41,7 @@ def status_feed(request):
         body = {"generated_at": datetime.now().astimezone().isoformat(), "shelters": service.status_feed(code)}
         return JsonResponse(body, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
 
-    return caching.conditional(request, etag, build, f"public, max-age={FEED_MAX_AGE}")
+    return caching.conditional(request, etag, build, live_cache_control())
 
 
 def _version_etag(status):
@@ -54,7 +59,8 @@ def _parse_if_match(value):
 class ShelterStatusView(APIView):
     """GET the current status (ETag = version); PATCH with If-Match: that version."""
 
-    authentication_classes = [SessionAuthentication, TokenAuthentication]
+    # Token first: an unauthenticated request is told to authenticate (401 with WWW-Authenticate: Token).
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
 
     def _shelter(self, shelter_id, request):
         shelters = service.shelter_features().filter(source_id=shelter_id)
@@ -63,11 +69,14 @@ class ShelterStatusView(APIView):
             shelters = shelters.filter(municipality__code=code[:5])
         found = list(shelters[:2])
         if not found:
-            return None, Response({"error": {"code": "not_found", "message": "no such shelter"}}, status=404)
+            raise NotFound(f"no shelter with the ID {shelter_id!r}")
         if len(found) > 1:
-            message = "the ID is used in several municipalities; add ?municipality=CODE"
-            return None, Response({"error": {"code": "ambiguous", "message": message}}, status=400)
-        return found[0], None
+            raise InvalidParameter(
+                "the ID is used in several municipalities; add ?municipality=CODE",
+                parameter="municipality",
+                code="ambiguous",
+            )
+        return found[0]
 
     @extend_schema(
         summary="A shelter's current status; the ETag is its version",
@@ -75,9 +84,7 @@ class ShelterStatusView(APIView):
         responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
     )
     def get(self, request, shelter_id):
-        feature, error = self._shelter(shelter_id, request)
-        if error:
-            return error
+        feature = self._shelter(shelter_id, request)
         status = service.status_for(feature)
         return Response(service.state_of(status, feature), headers={"ETag": _version_etag(status)})
 
@@ -85,36 +92,34 @@ class ShelterStatusView(APIView):
         summary="Update a shelter's status (disaster staff; session or token auth)",
         description="Fields: opening_status (not_open/open/closed/unknown/permanent), evacuee_count, "
         "capacity_override, marked_full, note. Send If-Match with the version the change is based on: "
-        "428 without it, 409 with the current state when it is stale, 403 for another municipality.",
+        "428 without it, 409 with the current state (error.current) when it is stale, 403 for another "
+        'municipality. Errors: {"error": {"code", "message", …}}.',
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
         request=OpenApiTypes.OBJECT,
         responses={200: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT, 428: OpenApiTypes.OBJECT},
     )
     def patch(self, request, shelter_id):
         if not request.user or not request.user.is_authenticated:
-            return Response({"error": {"code": "not_authenticated", "message": "log in or send a token"}}, status=401)
-        feature, error = self._shelter(shelter_id, request)
-        if error:
-            return error
+            raise drf_exceptions.NotAuthenticated("log in or send a token")
+        feature = self._shelter(shelter_id, request)
         based_on = _parse_if_match(request.headers.get("If-Match"))
         if based_on is None:
-            message = "send If-Match with the version (ETag) your change is based on"
-            return Response({"error": {"code": "precondition_required", "message": message}}, status=428)
+            raise PreconditionRequired("send If-Match with the version (ETag) your change is based on")
         if not isinstance(request.data, dict):
-            return Response({"error": {"code": "invalid", "message": "send a JSON object"}}, status=400)
+            raise InvalidParameter("send a JSON object", code="invalid")
         try:
             status = service.update_status(feature, dict(request.data), based_on, request.user)
         except service.NotAllowed as exc:
-            return Response({"error": {"code": "forbidden", "message": str(exc)}}, status=403)
+            raise Forbidden(str(exc)) from exc
         except service.InvalidUpdate as exc:
-            body = {"error": {"code": "invalid", "field": exc.field, "message": exc.message}}
-            return Response(body, status=400)
+            raise InvalidParameter(exc.message, code="invalid", field=exc.field) from exc
         except service.StaleVersion as exc:
-            body = {
-                "error": {"code": "stale", "message": "the status changed since you loaded it; review and re-apply"},
-                "current": service.state_of(exc.current, feature),
-            }
-            return Response(body, status=http.HTTP_409_CONFLICT, headers={"ETag": _version_etag(exc.current)})
+            raise Conflict(
+                "the status changed since you loaded it; review and re-apply",
+                code="stale",
+                current=service.state_of(exc.current, feature),
+                headers={"ETag": _version_etag(exc.current)},
+            ) from exc
         return Response(service.state_of(status, feature), headers={"ETag": _version_etag(status)})
 
 
@@ -132,7 +137,6 @@ EEI_COLUMNS = (
     ("note", "備考"),
     ("updated_at", "更新日時"),
 )
-STATUS_JA = {"not_open": "未開設", "open": "開設", "closed": "閉鎖", "unknown": "不明", "permanent": "常設"}
 
 
 def _since(request):
@@ -149,8 +153,8 @@ def _eei_row(state, name):
     return {
         **state,
         "name": name,
-        "status_ja": STATUS_JA.get(state["status"], state["status"]),
-        "congestion_ja": service.CONGESTION_LABELS.get(state["congestion"], {}).get("ja", ""),
+        "status_ja": EEI_TERMS.get(state["status"], state["status"]),
+        "congestion_ja": level.eei if (level := CONGESTION_BY_VALUE.get(state["congestion"] or "")) else "",
     }
 
 

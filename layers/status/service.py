@@ -11,25 +11,14 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from .kinds import KINDS
-from .models import Feature, ShelterStatus, ShelterStatusChange
-from .permissions import can_update_status
+from ..kinds import KINDS
+from ..models import Feature, ShelterStatus, ShelterStatusChange
+from ..permissions import can_update_status
+from .vocabulary import OPEN_STATES, Opening, congestion_for_share
 
-Opening = ShelterStatus.Opening
-OPEN_STATES = (Opening.OPEN, Opening.PERMANENT)
 EDITABLE_FIELDS = ("opening_status", "evacuee_count", "capacity_override", "marked_full", "note")
 MAX_PEOPLE = 100_000
 MAX_NOTE = 200
-
-# Congestion levels as VACAN and many municipalities show them (share of capacity).
-CONGESTION_LEVELS = (
-    # value, upper bound (exclusive), ja, en
-    ("available", 0.30, "空いています", "Available"),
-    ("somewhat_crowded", 0.60, "やや混雑", "Somewhat crowded"),
-    ("crowded", 0.80, "混雑", "Crowded"),
-    ("full", None, "満", "Full"),
-)
-CONGESTION_LABELS = {value: {"ja": ja, "en": en} for value, _, ja, en in CONGESTION_LEVELS}
 STATUS_CACHE_KEY = "shelter-status-feed"
 
 
@@ -72,18 +61,14 @@ def capacity_of(feature: Feature | None, status: ShelterStatus | None) -> int | 
 
 
 def congestion(opening_status, evacuee_count, capacity, marked_full=False) -> str | None:
-    """空いています under 30 %, やや混雑 30–60 %, 混雑 60–80 %, 満 80 % and over; None when not open."""
+    """The congestion level (vocabulary.CONGESTION_LEVELS) of an open shelter; None when not open."""
     if opening_status not in OPEN_STATES:
         return None
     if marked_full:
         return "full"
     if not capacity:
         return None
-    share = evacuee_count / capacity
-    for value, upper, _ja, _en in CONGESTION_LEVELS:
-        if upper is None or share < upper:
-            return value
-    return "full"
+    return congestion_for_share(evacuee_count / capacity)
 
 
 def status_for(feature: Feature) -> ShelterStatus:

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Q
 
-from .kinds import KINDS
-from .models import Feature, Layer, ShelterStatus
-from .selection import FROM_FEATURES, Selection
-from .shelter_status import OPEN_STATES, state_of
+from ..api.selection import FROM_FEATURES, Selection
+from ..kinds import KINDS
+from ..models import Feature, Layer, ShelterStatus
+from ..status.service import state_of
+from ..status.vocabulary import OPEN_STATES
 
 # hazard_type of a hazard zone → the 災害種別 (shelter `disasters` code) that designates a site for it.
 SHELTER_DISASTER_FOR_HAZARD = {
@@ -94,7 +95,7 @@ def nearest_ids(query: NearestQuery) -> list[tuple[int, float]]:
     clauses = [where]
     if query.status == OPEN:
         clauses.append("st.opening_status = ANY(%(open_states)s)")
-        params["open_states"] = [str(s) for s in OPEN_STATES]
+        params["open_states"] = sorted(OPEN_STATES)
     elif query.status:
         clauses.append("coalesce(st.opening_status, %(not_open)s) = %(status)s")
         params.update(not_open=ShelterStatus.Opening.NOT_OPEN.value, status=query.status)

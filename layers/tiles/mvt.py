@@ -11,9 +11,9 @@ import logging
 from django.conf import settings
 from django.db import connection
 
+from ..kinds import get_kind
+from ..kinds.base import BOOLEAN, CODES, INTEGER, NUMBER, TAGS
 from . import prepared
-from .kinds import get_kind
-from .kinds.base import BOOLEAN, CODES, INTEGER, NUMBER, TAGS
 
 log = logging.getLogger(__name__)
 

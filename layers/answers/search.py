@@ -2,7 +2,7 @@
 
 Names are matched on search keys stored beside them (migration 0007: the folded name, kana reading
 and address, trigram-indexed, for features; Japanese, kana and English names for places); the query is
-folded once, in Python, by the same rules (layers.textnorm).
+folded once, in Python, by the same rules (layers.answers.textnorm).
 Municipalities and wards are matched as places to zoom to.
 
 Ranking: match quality first (exact name, name prefix, part of a name, part of the address, similar

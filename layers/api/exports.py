@@ -9,8 +9,8 @@ import json
 
 from django.db import connection
 
-from .kinds.base import BOOLEAN, CODE, CODES, TAGS
-from .models import check_digit
+from ..kinds.base import BOOLEAN, CODE, CODES, TAGS
+from ..models import check_digit
 from .selection import FROM_FEATURES, Selection
 
 ENCODINGS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "cp932": "cp932", "shift_jis": "cp932", "sjis": "cp932"}

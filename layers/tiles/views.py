@@ -1,0 +1,82 @@
+"""Vector tiles over HTTP: one MVT tile (immutable under a versioned URL) and the TileJSON document."""
+
+from django.http import HttpResponse, HttpResponseRedirect
+from django.views.decorators.http import require_safe
+
+from ..api import caching, params
+from ..api.catalogue import current_version, get_layer, layer_ref, layer_with_extent, tile_url_template
+from ..api.errors import NotFound, handles_map_errors
+from ..api.responses import json_response
+from . import mvt
+
+MVT = "application/vnd.mapbox-vector-tile"
+
+
+def _tile_response(tile: bytes, etag, cache_control):
+    if tile:
+        response = HttpResponse(tile, content_type=MVT)
+    else:
+        response = HttpResponse(status=204)
+        del response["Content-Type"]
+    return caching.finish(response, etag, cache_control)
+
+
+def _to_current_version(request, version):
+    """An old version's tile URL: send the client to the current one rather than serve changed bytes under it."""
+    response = HttpResponseRedirect(f"{request.path}?v={version}")
+    response["Cache-Control"] = caching.short_lived()
+    return response
+
+
+@require_safe
+@handles_map_errors
+def tile(request, slug, z, x, y):
+    """One MVT tile. With `?v=N` (the catalogue's URLs) it is immutable; a hot tile comes from the cache."""
+    z, x, y = params.parse_tile(z, x, y)
+    wanted = params.parse_version(request.GET.get("v"))
+    if wanted is not None:
+        # The URL names the version, so the ETag and a cached tile need no database round trip.
+        etag = caching.etag_for("tile", slug, wanted, z, x, y)
+        if response := caching.not_modified(request, etag):
+            return caching.finish(response, etag, caching.IMMUTABLE)
+        cached = caching.cached_tile(slug, wanted, z, x, y)
+        if cached is not None:
+            return _tile_response(cached, etag, caching.IMMUTABLE)
+    cache_control = caching.IMMUTABLE if wanted is not None else caching.short_lived()
+    ref = layer_ref(slug)
+    if wanted is not None or caching.tile_cache_enabled() or "If-None-Match" in request.headers:
+        version = current_version(ref)
+        if version is None:
+            ref = layer_ref(slug, fresh=True)
+            version = current_version(ref)
+        if wanted is not None and wanted != version:
+            return _to_current_version(request, version)
+        etag = caching.etag_for("tile", slug, version, z, x, y)
+        if response := caching.not_modified(request, etag):
+            return caching.finish(response, etag, cache_control)
+        cached = caching.cached_tile(slug, version, z, x, y)
+        if cached is not None:
+            return _tile_response(cached, etag, cache_control)
+    version, data = mvt.layer_tile(ref, z, x, y)
+    if version is None:  # the layer went away or changed kind since this process first saw it
+        version, data = mvt.layer_tile(layer_ref(slug, fresh=True), z, x, y)
+        if version is None:
+            raise NotFound(f"no layer {slug!r}")
+    if wanted is not None and wanted != version:  # a publish landed in between: this is the next version
+        return _to_current_version(request, version)
+    caching.store_tile(slug, version, z, x, y, data)
+    return _tile_response(data, caching.etag_for("tile", slug, version, z, x, y), cache_control)
+
+
+@require_safe
+@handles_map_errors
+def tilejson(request, slug):
+    layer = get_layer(slug)
+    etag = caching.etag_for("tilejson", layer.pk, layer.version, request.get_host())
+
+    def build():
+        described = layer_with_extent(slug)
+        url = request.build_absolute_uri(tile_url_template(layer)).replace("%7B", "{").replace("%7D", "}")
+        return json_response(mvt.tilejson(layer, tiles_url=url, bounds=described.extent))
+
+    return caching.conditional(request, etag, build)
