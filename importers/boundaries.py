@@ -17,7 +17,7 @@ from django.db import transaction
 from layers.models import Municipality, Ward
 
 from .crs import JGD2011, transformer_to_wgs84
-from .readers import reader_for
+from .readers import read_upload
 from .report import file_error
 from .upload import UploadWorkspace
 
@@ -35,7 +35,7 @@ def read_n03(path) -> dict[str, list]:
     """Polygons by N03_007 code, from N03 as GeoJSON or a zipped Shapefile, in EPSG:4326."""
     by_code = defaultdict(list)
     with UploadWorkspace(path) as upload:
-        table = reader_for(upload).read(upload)
+        table = read_upload(upload)
         transform = transformer_to_wgs84(table.crs or JGD2011)
         for row in table.rows:
             if row.geometry is not None and transform is not None:

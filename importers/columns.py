@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from layers.kinds.base import CODES, LayerKind
+from layers.kinds.base import CODES, LayerKind, coerce
 
 from .readers.csv import normalise_header
-from .report import Finding
+from .report import WARNING, Finding, short
 
 
 @dataclass
@@ -20,6 +20,8 @@ class ColumnMap:
     municipality_code: str | None = None
     fields: dict[str, str] = field(default_factory=dict)  # field name -> column
     flags: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> code -> flag column
+    # Values the uploader set for every row (field -> value), for what the whole file is, e.g. 指定避難所.
+    constants: dict[str, str] = field(default_factory=dict)
 
 
 MUNICIPALITY_CODE_COLUMNS = (
@@ -39,7 +41,7 @@ def _first(columns_by_key, candidates):
     return None
 
 
-def map_columns(kind: LayerKind, columns: list[str]) -> tuple[ColumnMap, list[Finding]]:
+def map_columns(kind: LayerKind, columns: list[str], values=None) -> tuple[ColumnMap, list[Finding]]:
     by_key = {}
     for column in columns:
         by_key.setdefault(normalise_header(column), column)
@@ -63,7 +65,7 @@ def map_columns(kind: LayerKind, columns: list[str]) -> tuple[ColumnMap, list[Fi
             if flags:
                 mapping.flags[f.name] = flags
 
-    findings = []
+    findings = _set_constants(kind, mapping, values or {})
     if mapping.name is None and kind.name_required:
         findings.append(
             Finding(
@@ -82,6 +84,56 @@ def map_columns(kind: LayerKind, columns: list[str]) -> tuple[ColumnMap, list[Fi
             )
         )
     return mapping, findings
+
+
+def _set_constants(kind, mapping, values) -> list[Finding]:
+    """Check the uploader's values for every row once, before any row: an unknown field or a value
+    outside the code list refuses the file rather than failing every row alike."""
+    findings = []
+    for name, value in values.items():
+        f = kind.fields_by_name.get(name)
+        if f is None:
+            known = ", ".join(f.name for f in kind.fields)
+            findings.append(
+                Finding(
+                    "unknown_field",
+                    f"全行の値: この種類のレイヤに {name!r} という項目はありません（項目: {known}）",
+                    f"Value for every row: this kind of layer has no field {name!r} (fields: {known})",
+                    field=name,
+                    value=short(value),
+                )
+            )
+            continue
+        try:
+            coerce(f, value)
+        except ValueError as exc:
+            ja, en = exc.args if len(exc.args) == 2 else (str(exc), str(exc))
+            codes = ", ".join(code.value for code in f.codes)
+            findings.append(
+                Finding(
+                    "invalid_value",
+                    f"全行の値: {ja}" + (f"（値: {codes}）" if codes else ""),
+                    f"Value for every row: {en}" + (f" (values: {codes})" if codes else ""),
+                    field=name,
+                    value=short(value),
+                )
+            )
+            continue
+        mapping.constants[name] = value
+        column = mapping.fields.pop(name, None)
+        flag_columns = list(mapping.flags.pop(name, {}).values())
+        for ignored in filter(None, [column, *flag_columns]):
+            findings.append(
+                Finding(
+                    "column_ignored",
+                    f"列 {ignored} は使わず、全行の {f.label_ja} を {value} とします",
+                    f"Column {ignored} is not used: {f.label_en} is {value} for every row, as set",
+                    severity=WARNING,
+                    field=ignored,
+                    value=short(value),
+                )
+            )
+    return findings
 
 
 def is_true_flag(value) -> bool:
@@ -108,4 +160,5 @@ def apply(mapping: ColumnMap, attributes: dict) -> dict:
     }
     for field_name, flags in mapping.flags.items():
         raw["properties"][field_name] = [code for code, column in flags.items() if is_true_flag(attributes.get(column))]
+    raw["properties"].update(mapping.constants)
     return raw

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
+from pyproj.exceptions import CRSError, ProjError
 
 from .report import Finding, file_error
 
@@ -63,7 +63,14 @@ def transformer_to_wgs84(crs: CRS):
     """A function geometry → geometry in EPSG:4326 lon/lat, or None when no change is needed."""
     if crs.equals(WGS84, ignore_axis_order=True):
         return None
-    transformer = Transformer.from_crs(crs, WGS84, always_xy=True)
+    try:
+        transformer = Transformer.from_crs(crs, WGS84, always_xy=True)
+    except (CRSError, ProjError) as exc:
+        raise file_error(
+            "untransformable_crs",
+            f"座標系 {label(crs)} から経緯度に変換できません。座標系を EPSG コードで指定してください",
+            f"The CRS {label(crs)} cannot be transformed to longitude/latitude ({exc}); give the CRS as an EPSG code",
+        ) from None
 
     def transform(coords):
         x, y = transformer.transform(coords[:, 0], coords[:, 1])

@@ -6,6 +6,7 @@ Every import, from the admin, the command line or `load_demo`, runs through `run
 from __future__ import annotations
 
 import itertools
+import logging
 from dataclasses import dataclass, field
 
 import shapely
@@ -19,14 +20,16 @@ from .columns import map_columns
 from .models import ImportRun
 from .places import Places
 from .publish import REPLACE, UPSERT, Summary, plan, publish
-from .readers import reader_for
-from .report import ERROR, Finding, ImportRefused
+from .readers import read_upload
+from .report import ERROR, Finding, ImportRefused, short
 from .upload import ImportOptions, UploadWorkspace
 from .validate import RowValidator
 
 DRY_RUN = "dry_run"
 MODES = (DRY_RUN, REPLACE, UPSERT)
 STAGES = ("open", "read", "map_columns", "validate", "compare", "publish")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -79,7 +82,7 @@ def run_import(
     try:
         with UploadWorkspace(path, file_name, options) as upload:
             run.file_name, run.file_sha256 = upload.name, upload.sha256
-            table = reader_for(upload).read(upload)
+            table = read_upload(upload)
             run.file_format, run.encoding = table.format, table.encoding
             result.findings.extend(table.notes)
             rows = iter(table.rows)
@@ -88,7 +91,7 @@ def run_import(
                 raise ImportRefused(Finding("no_rows", "データ行がありません", "The file has no data rows"))
             source_crs = _source_crs(table, options, first, result)
             run.source_srs = crs_module.label(source_crs)
-            mapping, findings = map_columns(kind, table.columns)
+            mapping, findings = map_columns(kind, table.columns, options.values)
             result.findings.extend(findings)
             if any(f.severity == ERROR for f in findings):
                 raise ImportRefused(*[f for f in findings if f.severity == ERROR])
@@ -101,8 +104,15 @@ def run_import(
                 projected=source_crs.is_projected,
             )
             candidates = _validate_rows(itertools.chain([first], rows), validator, result, progress)
+            result.findings[:0] = _missing_everywhere(kind, mapping, result)
     except ImportRefused as refused:
         result.findings.extend(f for f in refused.findings if f not in result.findings)
+        return _finish(result, ImportRun.Status.REFUSED)
+    except Exception as exc:
+        # Readers turn what libraries raise into findings; reaching here is a bug of ours. The uploader
+        # still gets a report, not a server error, and nothing is published.
+        log.exception("import of %s failed", run.file_name)
+        result.findings.append(_unexpected(exc, run.file_name))
         return _finish(result, ImportRun.Status.REFUSED)
 
     if result.errors:
@@ -110,13 +120,55 @@ def run_import(
     if mode == DRY_RUN:
         result.summary = plan(layer, municipality, candidates, publish_mode or REPLACE)[0]
         return _finish(result, ImportRun.Status.REPORTED)
-    with transaction.atomic():
-        result.summary, published = publish(layer, municipality, candidates, mode, user=user)
-        run.published_version = published.version
-        _finish(result, ImportRun.Status.PUBLISHED)
-        published.import_run = run
-        published.save(update_fields=["import_run"])
+    try:
+        with transaction.atomic():
+            result.summary, published = publish(layer, municipality, candidates, mode, user=user)
+            run.published_version = published.version
+            _finish(result, ImportRun.Status.PUBLISHED)
+            published.import_run = run
+            published.save(update_fields=["import_run"])
+    except Exception as exc:  # rolled back as a whole: nothing of this file is published
+        log.exception("publishing %s failed", run.file_name)
+        run.published_version = None
+        result.summary = Summary()
+        result.findings.append(_unexpected(exc, run.file_name))
+        return _finish(result, ImportRun.Status.REFUSED)
     return result
+
+
+def _unexpected(exc, file_name, row=None) -> Finding:
+    reason = short(f"{type(exc).__name__}: {exc}", 200)
+    return Finding(
+        "unexpected_error",
+        f"{file_name}: 予期しないエラーのため取り込めませんでした（{reason}）。管理者に連絡してください",
+        f"{file_name}: an unexpected error stopped the import ({reason}); please tell the administrators",
+        row=row,
+    )
+
+
+def _missing_everywhere(kind, mapping, result) -> list[Finding]:
+    """A required field no row has and no column feeds: say once how to set it for the whole file."""
+    findings = []
+    for f in kind.fields:
+        if not f.required or f.name in mapping.fields or f.name in mapping.flags or f.name in mapping.constants:
+            continue
+        missing = sum(1 for x in result.findings if x.code == "required" and x.field == f.name)
+        if not missing or missing < result.rows:
+            continue
+        values = ", ".join(code.value for code in f.codes) or "…"
+        findings.append(
+            Finding(
+                "field_missing_everywhere",
+                f"{f.label_ja}（{f.name}）の列がなく、どの行にも値がありません。ファイル全体で同じ値なら、"
+                f"全行の値として指定してください（アップロード画面の「全行の値」に {f.name}=値、"
+                f"または import_layer --set {f.name}=値）。値: {values}",
+                f"No row has {f.label_en} ({f.name}) and the file has no column for it. If it is the same for "
+                f"the whole file, set it for every row: {f.name}=VALUE in 'Values for every row' on the upload "
+                f"page, or import_layer --set {f.name}=VALUE. Values: {values}",
+                field=f.name,
+            )
+        )
+    return findings
 
 
 def _validate_rows(rows, validator, result, progress):
@@ -131,7 +183,11 @@ def _validate_rows(rows, validator, result, progress):
                     f"Too many features (the limit is {settings.MAX_FEATURES_PER_IMPORT:,})",
                 )
             )
-        candidate, findings = validator.check(row)
+        try:
+            candidate, findings = validator.check(row)
+        except Exception as exc:  # a bug of ours on an odd value: a finding for this row, the rest is read
+            log.exception("checking row %s of %s failed", row.number, result.run.file_name)
+            candidate, findings = None, [_unexpected(exc, result.run.file_name, row=row.number)]
         result.findings.extend(findings)
         if candidate is not None:
             candidates.append(candidate)
@@ -166,5 +222,9 @@ def _finish(result: ImportResult, status) -> ImportResult:
         **result.summary.as_dict(),
     }
     run.report = [f.as_dict() for f in result.findings]
+    # What the file declared, made storable: a damaged .prj can name a CRS at any length, with NULs.
+    for name in ("file_name", "source_srs", "encoding"):
+        value = getattr(run, name).replace("\x00", "")
+        setattr(run, name, value[: ImportRun._meta.get_field(name).max_length])
     run.save()
     return result

@@ -23,6 +23,13 @@ class Places:
         self._w_tree = STRtree(self._w_geoms) if self._w_geoms else None
         self._by_code = {code: geom for (code, _), geom in zip(self.municipalities, self._m_geoms, strict=True)}
         self._buffered = {}
+        self.names = dict(Municipality.objects.values_list("code", "name_ja"))
+        # A ward's code stands for its city: 大阪市北区 27127 is in 大阪市 27100.
+        self._owner = {code: code for code in self._by_code} | {code: parent for code, parent, _ in self.wards}
+
+    def municipality_of_code(self, code) -> str | None:
+        """The municipality a 5-digit code names (a ward's code names its city); None outside the prefecture."""
+        return self._owner.get(code)
 
     @staticmethod
     def anchor(geometry):

@@ -19,7 +19,8 @@ class Finding:
     value: str | None = None
 
     def as_dict(self):
-        return asdict(self)
+        # PostgreSQL's jsonb cannot hold U+0000, and a report must be storable whatever the file held.
+        return {k: v.replace("\x00", "\\x00") if isinstance(v, str) else v for k, v in asdict(self).items()}
 
     def __str__(self):
         where = "file" if self.row is None else f"row {self.row}"

@@ -7,6 +7,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -22,6 +23,9 @@ class ImportOptions:
     x_column: str | None = None
     y_column: str | None = None
     layer_name: str | None = None  # which layer of a multi-layer file (GeoPackage, KML)
+    # A value for every row, by kind field name, for a field the file has no column for
+    # (e.g. {"designation": "shelter"} for a municipality's 指定避難所一覧).
+    values: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -80,73 +84,136 @@ class UploadWorkspace:
                 f"The file is too large ({size:,} bytes; the limit is {settings.MAX_UPLOAD_BYTES:,})",
             )
         self.tempdir = Path(tempfile.mkdtemp(prefix="mapimport-"))
-        path = self.source
-        if zipfile.is_zipfile(self.source) and self.source.suffix.lower() in (
-            ".zip",
-            ".kmz",
-        ):
-            path = self.tempdir / "unpacked"
-            safe_unzip(self.source, path, self.name)
-        return Upload(self.source, self.name, size, sha256_of(self.source), path, self.options)
+        try:
+            path = self.source
+            if self.source.suffix.lower() in (".zip", ".kmz"):
+                path = self.tempdir / "unpacked"
+                safe_unzip(self.source, path, self.name)
+            return Upload(self.source, self.name, size, sha256_of(self.source), path, self.options)
+        except BaseException:
+            # `with` calls __exit__ only after __enter__ returned: a refused zip must not leave its folder.
+            self._remove()
+            raise
 
     def __exit__(self, *exc):
+        self._remove()
+        return False
+
+    def _remove(self):
         if self.tempdir is not None:
             shutil.rmtree(self.tempdir, ignore_errors=True)
-        return False
+            self.tempdir = None
 
 
 def safe_unzip(archive: Path, dest: Path, display_name: str):
     """Unpack `archive` into `dest`, refusing anything that could escape it or exhaust the disk."""
-    with zipfile.ZipFile(archive) as zf:
-        members = zf.infolist()
-        if len(members) > settings.MAX_ZIP_ENTRIES:
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            _unpack(zf, dest, display_name)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
+        # A damaged archive: the central directory, a local header or the compressed data.
+        raise file_error(
+            "zip_unreadable",
+            f"{display_name}: zip が壊れているため読めません（{exc}）",
+            f"{display_name}: the zip is damaged and cannot be read ({exc})",
+        ) from None
+
+
+def _unpack(zf: zipfile.ZipFile, dest: Path, display_name: str):
+    members = zf.infolist()
+    if len(members) > settings.MAX_ZIP_ENTRIES:
+        raise file_error(
+            "zip_too_many_entries",
+            f"{display_name}: zip のファイル数が多すぎます（{len(members)}、上限 {settings.MAX_ZIP_ENTRIES}）",
+            f"{display_name}: the zip has too many entries ({len(members)}; limit {settings.MAX_ZIP_ENTRIES})",
+        )
+    total = sum(m.file_size for m in members)
+    packed = max(1, sum(m.compress_size for m in members))
+    if total > settings.MAX_ZIP_EXPANDED_BYTES or total / packed > settings.MAX_ZIP_EXPANSION_RATIO:
+        raise file_error(
+            "zip_too_large",
+            f"{display_name}: zip の展開後のサイズが大きすぎます（{total:,} バイト）",
+            f"{display_name}: the zip expands too much ({total:,} bytes, ratio {total / packed:.0f})",
+        )
+    dest.mkdir(parents=True)
+    for member in members:
+        name = _member_name(member)
+        pure = PurePosixPath(name)
+        is_link = stat.S_ISLNK(member.external_attr >> 16)
+        if pure.is_absolute() or ".." in pure.parts or ":" in name or is_link:
             raise file_error(
-                "zip_too_many_entries",
-                f"{display_name}: zip のファイル数が多すぎます（{len(members)}、上限 {settings.MAX_ZIP_ENTRIES}）",
-                f"{display_name}: the zip has too many entries ({len(members)}; limit {settings.MAX_ZIP_ENTRIES})",
+                "zip_unsafe_entry",
+                f"{display_name}: 安全でないパスを含むため受け付けられません: {name}",
+                f"{display_name}: refused an unsafe entry (absolute path, '..' or link): {name}",
             )
-        total = sum(m.file_size for m in members)
-        packed = max(1, sum(m.compress_size for m in members))
-        if total > settings.MAX_ZIP_EXPANDED_BYTES or total / packed > settings.MAX_ZIP_EXPANSION_RATIO:
+        if member.is_dir() or _is_clutter(pure):
+            continue
+        if member.flag_bits & 0x1:
             raise file_error(
-                "zip_too_large",
-                f"{display_name}: zip の展開後のサイズが大きすぎます（{total:,} バイト）",
-                f"{display_name}: the zip expands too much ({total:,} bytes, ratio {total / packed:.0f})",
+                "zip_encrypted",
+                f"{display_name}: パスワード付き（暗号化された）ファイルは読めません: {name}",
+                f"{display_name}: an entry is encrypted (password-protected) and cannot be read: {name}",
+                field=name,
             )
-        dest.mkdir(parents=True)
-        for member in members:
-            name = _member_name(member)
-            pure = PurePosixPath(name)
-            is_link = stat.S_ISLNK(member.external_attr >> 16)
-            if pure.is_absolute() or ".." in pure.parts or ":" in name or is_link:
-                raise file_error(
-                    "zip_unsafe_entry",
-                    f"{display_name}: 安全でないパスを含むため受け付けられません: {name}",
-                    f"{display_name}: refused an unsafe entry (absolute path, '..' or link): {name}",
-                )
-            if member.is_dir() or pure.parts[0] == "__MACOSX":
-                continue
-            target = dest.joinpath(*pure.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            written = 0
-            with zf.open(member) as src, open(target, "wb") as out:
-                # Count what is really written: the sizes in the zip's directory can lie.
-                for block in iter(lambda: src.read(1 << 20), b""):
-                    written += len(block)
-                    if written > member.file_size or written > settings.MAX_ZIP_EXPANDED_BYTES:
-                        raise file_error(
-                            "zip_too_large",
-                            f"{display_name}: zip の内容が宣言より大きいです: {name}",
-                            f"{display_name}: an entry expands beyond its declared size: {name}",
-                        )
-                    out.write(block)
+        target = dest.joinpath(*pure.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _extract(zf, member, target, name, display_name)
+
+
+def _extract(zf, member, target, name, display_name):
+    written = 0
+    try:
+        with zf.open(member) as src, open(target, "wb") as out:
+            # Count what is really written: the sizes in the zip's directory can lie.
+            for block in iter(lambda: src.read(1 << 20), b""):
+                written += len(block)
+                if written > member.file_size or written > settings.MAX_ZIP_EXPANDED_BYTES:
+                    raise file_error(
+                        "zip_too_large",
+                        f"{display_name}: zip の内容が宣言より大きいです: {name}",
+                        f"{display_name}: an entry expands beyond its declared size: {name}",
+                    )
+                out.write(block)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # the CRC-32 is checked at the entry's end
+        raise file_error(
+            "zip_entry_corrupt",
+            f"{display_name}: zip 内のファイルが壊れています（CRC 不一致など）: {name}",
+            f"{display_name}: an entry of the zip is damaged ({exc}): {name}",
+            field=name,
+        ) from None
+    except RuntimeError as exc:  # an encrypted entry the flag bit did not announce
+        raise file_error(
+            "zip_encrypted",
+            f"{display_name}: パスワード付き（暗号化された）ファイルは読めません: {name}",
+            f"{display_name}: an entry is encrypted (password-protected) and cannot be read ({exc}): {name}",
+            field=name,
+        ) from None
+    except NotImplementedError as exc:
+        raise file_error(
+            "zip_unsupported_compression",
+            f"{display_name}: zip 内のファイルの圧縮方式に対応していません: {name}",
+            f"{display_name}: an entry uses a compression method we cannot unpack ({exc}): {name}",
+            field=name,
+        ) from None
+
+
+def _is_clutter(path: PurePosixPath) -> bool:
+    """What macOS's Compress and file managers add: __MACOSX/ (AppleDouble ._ files), .DS_Store, dot files."""
+    return any(part == "__MACOSX" or part.startswith(".") for part in path.parts)
 
 
 def _member_name(member: zipfile.ZipInfo) -> str:
-    # Japanese zips made on Windows store CP932 names without the UTF-8 flag; zipfile then decodes cp437.
+    # Without the UTF-8 flag zipfile decodes names as cp437. Japanese zips made on Windows store CP932
+    # names that way, and macOS's Compress stores UTF-8 without setting the flag.
     if member.flag_bits & 0x800:
         return member.filename
     try:
-        return member.filename.encode("cp437").decode("cp932")
-    except (UnicodeEncodeError, UnicodeDecodeError):
+        raw = member.filename.encode("cp437")
+    except UnicodeEncodeError:
         return member.filename
+    for encoding in ("utf-8", "cp932"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return member.filename

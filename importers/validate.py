@@ -56,6 +56,7 @@ class RowValidator:
         def add(code, ja, en, field=None, value=None, severity=ERROR):
             findings.append(Finding(code, ja, en, severity, row.number, field, short(value)))
 
+        findings.extend(row.findings)
         raw = column_mapping.apply(self.mapping, row.attributes)
         for column, value in _texts(self.mapping, raw):
             if "\x00" in value:
@@ -85,13 +86,16 @@ class RowValidator:
                 severity=p.severity,
             )
 
+        own_code = None
         if raw["municipality_code"] not in (None, ""):
-            self.check_municipality_code(raw["municipality_code"], add)
+            own_code = self.check_municipality_code(raw["municipality_code"], add)
 
         if geometry is None or any(f.severity == ERROR for f in findings):
             return None, findings
 
-        code = self.municipality_code
+        # A municipality's import holds its own features; a prefecture-wide one places each feature in
+        # the municipality its own code names, else where it lies.
+        code = self.municipality_code or own_code
         if code is None:
             code = self.places.municipality_code_at(geometry)
             if code is None:
@@ -145,8 +149,12 @@ class RowValidator:
         )
         return candidate, findings
 
-    def check_municipality_code(self, value, add):
-        """A 5-digit JIS code or the 6-digit code with its check digit; spreadsheets drop leading zeros."""
+    def check_municipality_code(self, value, add) -> str | None:
+        """A 5-digit JIS code or the 6-digit code with its check digit; spreadsheets drop leading zeros.
+
+        Returns the municipality the row names (a ward's code names its city), or None when the row
+        names none: a bad code (an error), or a prefecture's code (the publisher, not a place).
+        """
         column = self.mapping.municipality_code
         text = unicodedata.normalize("NFKC", str(value)).strip()
         if text.endswith(".0"):
@@ -154,7 +162,7 @@ class RowValidator:
         if not text.isdigit() or not 4 <= len(text) <= 6:
             add("invalid_municipality_code", f"団体コードが不正です: {text}", f"Not a municipality code: {text}",
                 field=column, value=value)  # fmt: skip
-            return
+            return None
         if len(text) == 6 and check_digit(text[:5]) != text[5]:
             add(
                 "invalid_municipality_code",
@@ -163,7 +171,7 @@ class RowValidator:
                 field=column,
                 value=value,
             )
-            return
+            return None
         if len(text) < 5 or (len(text) == 5 and check_digit("0" + text[:4]) == text[4] and text[:2] != "27"):
             add(
                 "code_lost_leading_zero",
@@ -173,16 +181,33 @@ class RowValidator:
                 value=value,
                 severity=WARNING,
             )
-            return
-        if self.municipality_code and text[:5] != self.municipality_code:
+            text = text.zfill(len(text) + 1)
+        code = text[:5]
+        if code.endswith("000"):
+            return None  # 270008 is 大阪府 itself: the publisher of a prefecture-wide file
+        own = self.places.municipality_of_code(code)
+        if own is None:
             add(
-                "other_municipality_code",
-                f"団体コード {text} が取り込み先の市区町村 {self.municipality_code} と異なります",
-                f"The row's municipality code {text} differs from the target municipality {self.municipality_code}",
+                "municipality_code_outside_prefecture",
+                f"団体コード {text} は大阪府の市区町村ではありません",
+                f"The municipality code {text} is not a municipality of Osaka Prefecture",
                 field=column,
                 value=value,
-                severity=WARNING,
             )
+            return None
+        if self.municipality_code and own != self.municipality_code:
+            names = self.places.names
+            add(
+                "other_municipality_code",
+                f"団体コード {text} は{names.get(own, own)}を指しています。{names.get(self.municipality_code)}"
+                f"（{self.municipality_code}）の取り込みには、その市区町村の地物だけを含めてください",
+                f"The row's municipality code {text} names {names.get(own, own)}, not the municipality this "
+                f"file is imported for ({names.get(self.municipality_code)}, {self.municipality_code}): "
+                "a municipality's import may hold only its own features",
+                field=column,
+                value=value,
+            )
+        return own
 
     def lands_when_swapped(self, source_geometry) -> bool:
         """Plane coordinates only: would swapping X and Y put the feature where it belongs?"""

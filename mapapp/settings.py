@@ -159,6 +159,11 @@ MAX_VERTICES_PER_FEATURE = env_int("MAX_VERTICES_PER_FEATURE", 500_000)
 MAX_ZIP_ENTRIES = env_int("MAX_ZIP_ENTRIES", 200)
 MAX_ZIP_EXPANDED_BYTES = env_int("MAX_ZIP_EXPANDED_BYTES", 1024 * 1024 * 1024)
 MAX_ZIP_EXPANSION_RATIO = env_int("MAX_ZIP_EXPANSION_RATIO", 100)
+# Per file and per value: the standard datasets have under 60 columns with short names; a 備考 is a
+# paragraph, not a book. A file beyond these is refused (a value: its row), never cut short.
+MAX_COLUMNS_PER_FILE = env_int("MAX_COLUMNS_PER_FILE", 500)
+MAX_COLUMN_NAME_CHARS = env_int("MAX_COLUMN_NAME_CHARS", 200)
+MAX_VALUE_CHARS = env_int("MAX_VALUE_CHARS", 10_000)
 # Uploaded files are kept here (never under static or media URLs), named by their SHA-256.
 UPLOAD_ROOT = Path(os.environ.get("UPLOAD_ROOT") or BASE_DIR / "var" / "uploads")
 LOGIN_URL = "login"

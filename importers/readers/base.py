@@ -14,6 +14,7 @@ class SourceRow:
     attributes: dict
     geometry: object = None  # shapely geometry in the source CRS, or None
     geometry_problem: tuple[str, str, str] | None = None  # (code, ja, en) when the geometry was unreadable
+    findings: list = field(default_factory=list)  # what reading found about this row (Findings with its number)
 
 
 @dataclass

@@ -1,24 +1,54 @@
-"""GeoJSON (RFC 7946: lon/lat on WGS84 unless an old-style `crs` member says otherwise)."""
+"""GeoJSON (RFC 7946: lon/lat on WGS84 unless an old-style `crs` member says otherwise).
+
+Read with Python's json module, not GDAL: the document has to be parsed here anyway (for the `crs`
+member and duplicate keys), and one parser means the report and the published data see the same
+values. Row numbers are positions in `features`; a feature that cannot be read is a finding for its
+row, and the rest of the file is read.
+"""
+
+from __future__ import annotations
 
 import json
+from collections import Counter
 
+import shapely
 from pyproj import CRS
+from pyproj.exceptions import CRSError
+from shapely.geometry import shape
 
 from ..decode import decode_text
-from ..report import file_error
-from .ogr import open_datasource, pick_layers, table_from_layers
+from ..report import ERROR, Finding, file_error, short
+from .base import SourceRow, SourceTable
 
 FORMAT = "geojson"
+WGS84 = CRS.from_epsg(4326)
 
 
 def can_read(upload) -> bool:
     return upload.path.is_file() and upload.suffix in (".geojson", ".json")
 
 
-def declared_crs(text, display_name):
-    """The pre-RFC `crs` member (e.g. urn:ogc:def:crs:EPSG::6668), else None (meaning WGS84)."""
+class _Repeated(dict):
+    """A JSON object in which some key appears more than once; json keeps the last value."""
+
+    repeated: dict[str, list]
+
+
+def parse(text, display_name):
+    """The document, and whether any of its objects repeats a key (almost no file does)."""
+    repeated = []
+
+    def object_pairs(pairs):
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            counts = Counter(key for key, _ in pairs)
+            obj = _Repeated(obj)
+            obj.repeated = {k: [v for key, v in pairs if key == k] for k, n in counts.items() if n > 1}
+            repeated.append(True)
+        return obj
+
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=object_pairs)
     except json.JSONDecodeError as exc:
         raise file_error(
             "invalid_json",
@@ -32,27 +62,138 @@ def declared_crs(text, display_name):
             f"{display_name}: JSON の入れ子が深すぎます",
             f"{display_name}: the JSON is nested too deeply to be GeoJSON",
         ) from None
-    if not isinstance(document, dict) or document.get("type") not in (
-        "FeatureCollection",
-        "Feature",
-    ):
+    if not isinstance(document, dict) or document.get("type") not in ("FeatureCollection", "Feature"):
         raise file_error(
             "not_geojson",
             f"{display_name}: GeoJSON の FeatureCollection ではありません",
             f"{display_name}: not a GeoJSON FeatureCollection",
         )
-    name = ((document.get("crs") or {}).get("properties") or {}).get("name")
-    return CRS.from_user_input(name) if name else None
+    if isinstance(document, _Repeated):
+        key = next(iter(document.repeated))
+        raise file_error(
+            "duplicate_key",
+            f"{display_name}: 最上位のオブジェクトでキー {key!r} が重複しています",
+            f"{display_name}: the key {key!r} appears more than once in the top-level object",
+            field=key,
+        )
+    return document, bool(repeated)
+
+
+def declared_crs(document, display_name):
+    """The pre-RFC `crs` member (e.g. urn:ogc:def:crs:EPSG::6668), else None (meaning WGS84)."""
+    crs = document.get("crs")
+    name = ((crs.get("properties") if isinstance(crs, dict) else None) or {}).get("name")
+    if not name:
+        return None
+    try:
+        return CRS.from_user_input(str(name))
+    except CRSError:
+        raise file_error(
+            "unknown_srs",
+            f"{display_name}: crs の指定を読めません: {short(name)}",
+            f"{display_name}: the crs member names no known CRS: {short(name)}",
+            value=short(name),
+        ) from None
 
 
 def read(upload):
     text, encoding = decode_text(upload.path.read_bytes(), upload.name, upload.options.encoding)
-    crs = declared_crs(text, upload.name) or CRS.from_epsg(4326)
-    ds = open_datasource(upload.path, upload.name)
-    return table_from_layers(
-        FORMAT,
-        pick_layers(ds, upload.name, upload.options.layer_name),
-        upload.name,
-        encoding,
-        crs,
-    )
+    document, any_repeated = parse(text, upload.name)
+    del text
+    crs = declared_crs(document, upload.name) or WGS84
+    if document["type"] == "Feature":
+        features = [document]
+    else:
+        features = document.get("features")
+        if not isinstance(features, list):
+            raise file_error(
+                "not_geojson",
+                f"{upload.name}: features が配列ではありません",
+                f"{upload.name}: `features` is not an array",
+            )
+    if not features:
+        raise file_error("no_features", f"{upload.name}: 地物がありません", f"{upload.name}: the file has no features")
+    columns = {}
+    for feature in features:
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        if isinstance(properties, dict):
+            columns.update(dict.fromkeys(properties))
+        if isinstance(feature, dict) and isinstance(feature.get("id"), str):
+            columns.setdefault("id", None)
+
+    def rows():
+        for number, feature in enumerate(features, start=1):
+            yield _row(number, feature, any_repeated)
+
+    return SourceTable(FORMAT, list(columns), rows(), encoding=encoding, crs=crs)
+
+
+def _row(number, feature, any_repeated) -> SourceRow:
+    def problem(code, ja, en, field=None, value=None):
+        return Finding(code, ja, en, ERROR, number, field, short(value))
+
+    if not isinstance(feature, dict) or feature.get("type", "Feature") != "Feature":
+        found = feature.get("type") if isinstance(feature, dict) else type(feature).__name__
+        finding = problem(
+            "not_a_feature",
+            f"GeoJSON の Feature ではありません（{short(found)}）",
+            f"Not a GeoJSON Feature ({short(found)})",
+        )
+        return SourceRow(number, {}, None, None, [finding])
+    findings = [
+        problem(
+            "duplicate_key",
+            f"地物 {number} でキー {key!r} が重複しています（{where}）",
+            f"Feature {number} has the key {key!r} more than once (in {where})",
+            field=key,
+            value=" / ".join(str(v) for v in values),
+        )
+        for where, key, values in (_repeated_keys(feature) if any_repeated else ())
+    ]
+    properties = feature.get("properties")
+    if properties is None:
+        properties = {}
+    elif not isinstance(properties, dict):
+        findings.append(problem("invalid_properties", "properties がオブジェクトではありません",
+                                "`properties` is not an object", field="properties"))  # fmt: skip
+        properties = {}
+    attributes = {name: _attribute(value) for name, value in properties.items()}
+    if isinstance(feature.get("id"), str):
+        attributes.setdefault("id", feature["id"])
+    geometry, geometry_problem = _geometry(feature.get("geometry"))
+    return SourceRow(number, attributes, geometry, geometry_problem, findings)
+
+
+def _attribute(value):
+    """Values as GDAL would hand them over: objects as JSON text, lists of objects too."""
+    if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _geometry(member):
+    if member is None:
+        return None, ("missing_geometry", "ジオメトリがありません（null）", "The feature has no geometry (null)")
+    try:
+        if not isinstance(member, dict):
+            raise ValueError(f"not an object but {type(member).__name__}")
+        return shapely.force_2d(shape(member)), None
+    except Exception as exc:  # shapely raises what the coordinates provoke: Type-, Value-, Index-, GEOSError
+        reason = short(f"{type(exc).__name__}: {exc}", 200)
+        return None, ("unreadable_geometry", f"ジオメトリを読めません: {reason}", f"Unreadable geometry: {reason}")
+
+
+def _repeated_keys(feature):
+    """(where, key, values) for every object in the feature that repeats a key."""
+    stack = [("feature", feature)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            if isinstance(value, _Repeated):
+                for key, values in value.repeated.items():
+                    yield where, key, values
+            for key, item in value.items():
+                if key != "coordinates":
+                    stack.append((key if where == "feature" else f"{where}.{key}", item))
+        elif isinstance(value, list):
+            stack.extend((where, item) for item in value)

@@ -12,4 +12,5 @@ def can_read(upload) -> bool:
 def read(upload):
     ds = open_datasource(upload.path, upload.name)
     layers = pick_layers(ds, upload.name, upload.options.layer_name)
-    return table_from_layers(FORMAT, layers, upload.name, "utf-8", crs_of_layer(layers[0]))
+    crs = None if upload.options.srs else crs_of_layer(layers[0], upload.name)
+    return table_from_layers(FORMAT, layers, upload.name, "utf-8", crs)

@@ -1,9 +1,13 @@
 """Shapefiles, usually zipped: .prj and .cpg honoured; the DBF's text encoding decided here, not by GDAL."""
 
+import mmap
+import struct
+
 from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from ..decode import detect_encoding, normalise_encoding_name
-from ..report import Finding, file_error
+from ..report import Finding, file_error, short
 from .ogr import open_datasource, pick_layers, table_from_layers
 
 FORMAT = "shapefile"
@@ -50,12 +54,22 @@ def dbf_encoding(shp_path, display_name, override=None) -> str:
     return detect_encoding(data[32:], display_name)
 
 
-def prj_crs(shp_path) -> CRS | None:
+def prj_crs(shp_path, display_name="") -> CRS | None:
     prj = shp_path.with_suffix(".prj")
     if not prj.exists():
         return None
-    # Parsed by PROJ, not by GDAL's SRS importer, which cannot be kept off the file system.
-    return CRS.from_wkt(prj.read_text(encoding="utf-8", errors="replace"))
+    text = prj.read_text(encoding="utf-8", errors="replace")
+    try:
+        # Parsed by PROJ, not by GDAL's SRS importer, which cannot be kept off the file system.
+        return CRS.from_wkt(text)
+    except CRSError:
+        raise file_error(
+            "invalid_prj",
+            f"{display_name}: {prj.name} の座標系を読めません。"
+            "正しい .prj を入れるか、座標系を EPSG コードで指定してください",
+            f"{display_name}: {prj.name} names no CRS PROJ can read; fix the .prj or give the CRS as an EPSG code",
+            value=short(text),
+        ) from None
 
 
 def read(upload):
@@ -75,10 +89,12 @@ def read(upload):
                 f"{upload.name}: {shp.stem}{needed} がありません",
                 f"{upload.name}: {shp.stem}{needed} is missing",
             )
+    check_record_counts(shp, upload.name)
     encoding = dbf_encoding(shp, upload.name, upload.options.encoding)
-    crs = prj_crs(shp)
+    # An uploader's CRS replaces the .prj, so a .prj PROJ cannot read does not stand in the way.
+    crs = None if upload.options.srs else prj_crs(shp, upload.name)
     notes = []
-    if crs is None:
+    if not shp.with_suffix(".prj").exists():
         notes.append(
             Finding(
                 "no_prj",
@@ -89,3 +105,55 @@ def read(upload):
         )
     ds = open_datasource(shp, upload.name, encoding=encoding)
     return table_from_layers(FORMAT, pick_layers(ds, upload.name), upload.name, encoding, crs, notes)
+
+
+def check_record_counts(shp_path, display_name):
+    """The .shp, .shx and .dbf must hold the same number of records.
+
+    GDAL reads as many features as the .dbf has records and drops the rest without a word, so a
+    shapefile whose parts disagree would lose rows silently.
+    """
+    shapes = _shp_record_count(shp_path)
+    index_entries = max(0, (shp_path.with_suffix(".shx").stat().st_size - 100) // 8)
+    records = _dbf_record_count(shp_path.with_suffix(".dbf"))
+    if shapes == index_entries == records:
+        return
+    raise file_error(
+        "shapefile_counts_differ",
+        f"{display_name}: {shp_path.stem} の .shp の図形 {shapes:,} 件と .dbf の属性 {records:,} 件"
+        f"（.shx の索引 {index_entries:,} 件）が一致しません。同じ時に書き出されたファイルか確認してください",
+        f"{display_name}: {shp_path.stem}.shp holds {shapes:,} shapes but the .dbf holds {records:,} records "
+        f"(the .shx indexes {index_entries:,}); the parts must come from the same export",
+    )
+
+
+def _shp_record_count(path) -> int:
+    """Records in a .shp: walk the record headers (number and content length, big-endian) after the
+    100-byte file header, up to the end of the file or the first header that does not fit."""
+    size = path.stat().st_size
+    count, offset = 0, 100
+    if size < offset + 8:
+        return 0
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        while offset + 8 <= size:
+            _number, words = struct.unpack_from(">ii", data, offset)
+            end = offset + 8 + 2 * words
+            if words < 0 or end > size:
+                break
+            count += 1
+            offset = end
+    return count
+
+
+def _dbf_record_count(path) -> int:
+    """Records a .dbf really holds: the header's count, unless the file ends sooner."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        header = fh.read(12)
+    if len(header) < 12:
+        return 0
+    declared, header_length, record_length = struct.unpack("<IHH", header[4:12])
+    if record_length == 0:
+        return 0
+    present = max(0, size - header_length) // record_length
+    return min(declared, present)

@@ -130,8 +130,8 @@ def test_title_row_above_the_header_is_skipped(db, tmp_path, suita):
     path.write_text(body, encoding="utf-8")
     result = run_import(path, layer=layer, municipality=suita, mode="dry_run")
     assert "title_rows_skipped" in [f.code for f in result.findings]
-    # Designation is required for shelters and this file does not say it.
-    assert [f.code for f in result.errors] == ["required"]
+    # Designation is required for shelters and this file does not say it: the row, and once for the file.
+    assert [f.code for f in result.errors] == ["field_missing_everywhere", "required"]
 
 
 def test_missing_coordinate_columns_refuse_the_file_with_its_name(db, tmp_path, suita):
@@ -183,22 +183,24 @@ def test_plane_coordinates_without_a_declared_crs_are_assumed_zone_vi_and_said_s
 
 
 @pytest.mark.parametrize(
-    "code,finding,severity",
+    "code,expected",
     [
-        ("272051", None, None),
-        ("27205", None, None),
-        ("272059", "invalid_municipality_code", "error"),
-        ("92011", "code_lost_leading_zero", "warning"),  # 宇都宮市 092011 read as a number
-        ("271004", "other_municipality_code", "warning"),
-        ("吹田", "invalid_municipality_code", "error"),
+        ("272051", []),
+        ("27205", []),
+        ("270008", []),  # 大阪府 itself: the publisher of the file, not a place
+        ("272059", [("invalid_municipality_code", "error")]),
+        # 宇都宮市 092011 read as a number: said so, and it is not a municipality of Osaka Prefecture
+        ("92011", [("code_lost_leading_zero", "warning"), ("municipality_code_outside_prefecture", "error")]),
+        ("271004", [("other_municipality_code", "error")]),  # 大阪市's row in 吹田市's file
+        ("吹田", [("invalid_municipality_code", "error")]),
     ],
 )
-def test_municipality_code_column_is_checked(db, tmp_path, suita, code, finding, severity):
+def test_municipality_code_column_is_checked(db, tmp_path, suita, code, expected):
     header = ["全国地方公共団体コード", "ID", "名称", "緯度", "経度", "災害種別_地震"]
     path = write_csv(tmp_path / "c.csv", header, [[code, "1", "吹田市役所", SUITA_POINT[1], SUITA_POINT[0], "1"]])
     result = run_import(path, layer=make_layer(), municipality=suita, mode="dry_run")
     found = [(f.code, f.severity) for f in result.findings if "code" in f.code and f.field == "全国地方公共団体コード"]
-    assert found == ([(finding, severity)] if finding else [])
+    assert found == expected
 
 
 def test_unreadable_csv_and_nul_characters_are_findings_not_crashes(db, tmp_path, suita):
