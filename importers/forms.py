@@ -5,6 +5,7 @@ from layers.models import Layer, Municipality, Role
 from layers.permissions import editable_municipalities, is_prefecture_admin
 
 from .publish import REPLACE, UPSERT
+from .upload import parse_values
 
 
 class UploadForm(forms.Form):
@@ -36,6 +37,16 @@ class UploadForm(forms.Form):
         help_text=_("Only when the file does not say, e.g. EPSG:6674 for plane zone VI"),
     )
 
+    values = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Values for every row"),
+        help_text=_(
+            "Only for a field the file has no column for, when it is the same for every row: "
+            "one field=value per line, e.g. designation=shelter"
+        ),
+    )
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
@@ -43,3 +54,9 @@ class UploadForm(forms.Form):
         if not is_prefecture_admin(user):
             self.fields["municipality"].required = True
             self.fields["municipality"].help_text = ""
+
+    def clean_values(self):
+        try:
+            return parse_values(line for line in self.cleaned_data["values"].splitlines() if line.strip())
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None

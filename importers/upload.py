@@ -28,6 +28,17 @@ class ImportOptions:
     values: dict[str, str] = field(default_factory=dict)
 
 
+def parse_values(items) -> dict[str, str]:
+    """`field=value` items (from --set or the upload form) as a dict; ValueError names a bad item."""
+    values = {}
+    for item in items:
+        name, sep, value = str(item).partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise ValueError(f"expected FIELD=VALUE, e.g. designation=shelter: {item!r}")
+        values[name.strip()] = value.strip()
+    return values
+
+
 @dataclass
 class Upload:
     """One file to import. `path` is the file itself, or the folder a zip was unpacked into."""
@@ -41,7 +52,8 @@ class Upload:
 
     @property
     def suffix(self) -> str:
-        return self.original.suffix.lower()
+        """The data file's suffix: the upload's own, or that of the one file a zip held."""
+        return (self.path if self.path.is_file() else self.original).suffix.lower()
 
     def files(self, *suffixes) -> list[Path]:
         """Files of the upload (the file itself, or the unpacked zip's members) with these suffixes."""
@@ -89,6 +101,9 @@ class UploadWorkspace:
             if self.source.suffix.lower() in (".zip", ".kmz"):
                 path = self.tempdir / "unpacked"
                 safe_unzip(self.source, path, self.name)
+                unpacked = [p for p in path.rglob("*") if p.is_file()]
+                if len(unpacked) == 1:
+                    path = unpacked[0]  # a zipped CSV, GeoJSON or GeoPackage, at any depth: read it as such
             return Upload(self.source, self.name, size, sha256_of(self.source), path, self.options)
         except BaseException:
             # `with` calls __exit__ only after __enter__ returned: a refused zip must not leave its folder.

@@ -39,7 +39,9 @@ def import_list(request):
             form.add_error("file", refused.findings[0].message_en)
         else:
             options = ImportOptions(
-                encoding=form.cleaned_data["encoding"] or None, srs=form.cleaned_data["srs"] or None
+                encoding=form.cleaned_data["encoding"] or None,
+                srs=form.cleaned_data["srs"] or None,
+                values=form.cleaned_data["values"],
             )
             result = run_import(
                 stored,

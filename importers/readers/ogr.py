@@ -204,5 +204,10 @@ def _value(feature, index):
             parsed = field.value
         except Exception:  # GeoDjango raises TypeError on a null time
             parsed = None
-        return parsed.isoformat() if parsed is not None else field.as_string()
+        if parsed is not None:
+            return parsed.isoformat()
+        text = field.as_string()
+        if text and text.startswith("0000/00/00"):  # how GDAL shows a date it could not parse
+            raise ValueError(f"GDAL cannot read the date in {field.name}")
+        return text
     return field.value

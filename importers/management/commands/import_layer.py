@@ -1,4 +1,5 @@
-"""python manage.py import_layer FILE --layer shelters --municipality 27205 [--dry-run] [--mode upsert]"""
+"""python manage.py import_layer FILE --layer shelters --municipality 27205 [--dry-run] [--mode upsert]
+[--set designation=shelter]"""
 
 import sys
 
@@ -6,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from importers.pipeline import DRY_RUN, run_import
 from importers.publish import REPLACE, UPSERT
-from importers.upload import ImportOptions
+from importers.upload import ImportOptions, parse_values
 from layers.models import Layer, Municipality
 from layers.municipalities import find_municipality
 
@@ -28,8 +29,19 @@ class Command(BaseCommand):
         parser.add_argument("--x-column")
         parser.add_argument("--y-column")
         parser.add_argument("--layer-name", help="layer inside a GeoPackage/KML, or shapefile inside a zip")
+        parser.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="FIELD=VALUE",
+            help="a value for every row, for a field the file has no column for (e.g. designation=shelter); repeatable",
+        )
 
     def handle(self, *args, **opts):
+        try:
+            values = parse_values(opts["set"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         try:
             layer = Layer.objects.get(slug=opts["layer"])
         except Layer.DoesNotExist:
@@ -46,6 +58,7 @@ class Command(BaseCommand):
             x_column=opts["x_column"],
             y_column=opts["y_column"],
             layer_name=opts["layer_name"],
+            values=values,
         )
 
         def progress(rows):

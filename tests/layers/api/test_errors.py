@@ -114,7 +114,8 @@ def test_another_municipality_is_forbidden(client, db, suita_token):
     elsewhere = Feature.objects.filter(layer__slug="shelters").exclude(municipality__code=SUITA).first()
     response = client.patch(
         status_url(elsewhere), {"opening_status": "open"}, content_type=JSON,
-        HTTP_AUTHORIZATION=f"Token {suita_token}", HTTP_IF_MATCH='"0"', QUERY_STRING=f"municipality={elsewhere.municipality.code}",
+        HTTP_AUTHORIZATION=f"Token {suita_token}", HTTP_IF_MATCH='"0"',
+        QUERY_STRING=f"municipality={elsewhere.municipality.code}",
     )  # fmt: skip
     assert_error(response, 403, "forbidden")
 

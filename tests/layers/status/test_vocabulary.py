@@ -13,7 +13,7 @@ from layers.answers.hazard_report import LANGUAGES, code_label, hazard_report_at
 from layers.kinds import get_kind
 from layers.status import vocabulary
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ENTRY = re.compile(r'^(?:msgctxt "(?P<ctx>[^"]*)"\n)?msgid "(?P<id>(?:[^"\\]|\\.)*)"\n(?:"(?:[^"\\]|\\.)*"\n)*'
                    r'(?:msgid_plural "[^\n]*\n(?:"[^\n]*\n)*)?msgstr(?:\[0\])? "(?P<str>(?:[^"\\]|\\.)*)"\n'
                    r'(?P<more>(?:"(?:[^"\\]|\\.)*"\n)*)', re.M)  # fmt: skip
@@ -36,7 +36,8 @@ def test_every_status_and_level_has_a_label_in_both_languages():
     with translation.override("ja"):
         assert vocabulary.opening_label("open") == "開設" and vocabulary.congestion_label("full") == "満"
     with translation.override("en"):
-        assert vocabulary.opening_label("not_open") == "Not open" and vocabulary.opening_label("bogus") == "Status unknown"
+        assert vocabulary.opening_label("not_open") == "Not open"
+        assert vocabulary.opening_label("bogus") == "Status unknown"
 
 
 def test_the_map_gets_the_vocabulary_and_the_page_size_from_the_server(client, db):

@@ -159,3 +159,23 @@ def test_csv_cells_cannot_become_formulas(client, db, tmp_path):
     header, row = _csv(client.get(URL.format("test-injection"), {"format": "csv"}), "utf-8-sig")
     cells = dict(zip(header, row, strict=True))
     assert cells["名称"].startswith("'=") and cells["電話番号"].startswith("'+") and cells["URL"].startswith("'@")
+
+
+def test_one_feature_is_the_same_feature_as_in_the_collection(client, db):
+    """The serializer (djangorestframework-gis) and the SQL-built page agree on every property."""
+    page = client.get("/api/layers/shelters/features/", {"limit": 3, "municipality": "27205"}).json()
+    for expected in page["features"]:
+        response = client.get(f"/api/layers/shelters/features/{expected['id']}/")
+        assert response.status_code == 200 and response["Content-Type"].startswith("application/geo+json")
+        one = response.json()
+        assert one["id"] == expected["id"] and one["type"] == "Feature"
+        assert one["properties"] == expected["properties"]
+        assert one["geometry"]["type"] == expected["geometry"]["type"]
+        assert one["geometry"]["coordinates"] == pytest.approx(expected["geometry"]["coordinates"], abs=1e-6)
+        assert client.get(response.request["PATH_INFO"], HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+@pytest.mark.parametrize("feature_id", ["999999999", "99999999999999999999999"])
+def test_an_unknown_feature_is_404(client, db, feature_id):
+    response = client.get(f"/api/layers/shelters/features/{feature_id}/")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
