@@ -25,7 +25,9 @@ demo: setup migrate load ## Install everything, load the Osaka sample data and s
 	@$(PY) manage.py create_demo_user
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: system-test venv vendor messages $(DB_SETUP) ## Set up the same way, then run the whole test suite
+test: system-test venv vendor messages $(DB_SETUP) ## Set up the same way, then check and run the whole test suite
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
 lint: venv ## ruff check and format check
@@ -84,3 +86,4 @@ bench: venv ## Benchmark tiles, GeoJSON and imports against the raw-SQL floor, t
 	$(MAKE) --no-print-directory load && mkdir -p var && set -o pipefail && $(PY) bench/answers.py | tee var/bench-answers.md
 	bash bench/run.sh
 	set -o pipefail && $(PY) bench/imports.py | tee var/bench-imports.md
+	$(PY) bench/serializer.py | tee var/bench-serializer.md

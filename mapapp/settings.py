@@ -53,7 +53,6 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "rest_framework",
     "rest_framework_gis",
-    "django_filters",
     "layers",
     "importers",
     "frontend",
@@ -139,7 +138,6 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "UNAUTHENTICATED_USER": None,
     # Every error in the one JSON shape of layers/api/errors.py.
     "EXCEPTION_HANDLER": "layers.api.errors.drf_exception_handler",

@@ -31,34 +31,15 @@ class MapError(Exception):
         self.details = details
 
 
-class InvalidParameter(MapError):
-    status = 400
-    code = "invalid_parameter"
-
-
-class NotAuthenticated(MapError):
-    status = 401
-    code = "not_authenticated"
-
-
-class Forbidden(MapError):
-    status = 403
-    code = "forbidden"
-
-
-class NotFound(MapError):
-    status = 404
-    code = "not_found"
-
-
-class Conflict(MapError):
-    status = 409
-    code = "conflict"
-
-
-class PreconditionRequired(MapError):
-    status = 428
-    code = "precondition_required"
+# The kinds of error, each with its HTTP status and the code clients may test for.
+# fmt: off
+class InvalidParameter(MapError): status, code = 400, "invalid_parameter"  # noqa: E701
+class NotAuthenticated(MapError): status, code = 401, "not_authenticated"  # noqa: E701
+class Forbidden(MapError): status, code = 403, "forbidden"  # noqa: E701
+class NotFound(MapError): status, code = 404, "not_found"  # noqa: E701
+class Conflict(MapError): status, code = 409, "conflict"  # noqa: E701
+class PreconditionRequired(MapError): status, code = 428, "precondition_required"  # noqa: E701
+# fmt: on
 
 
 def error_body(code: str, message: str, **details) -> dict:

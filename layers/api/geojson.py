@@ -76,12 +76,6 @@ def one_feature(layer, feature_id, *, fields=None) -> str | None:
     return row[0] if row else None
 
 
-def layer_features(layer, *, bbox=None, municipality_code=None, limit=1000, offset=0) -> str:
-    """The `features` array (JSON text) of one page of a layer's features."""
-    selection = Selection(layer.pk, bbox=bbox, municipality_code=municipality_code)
-    return feature_page(selection, kind=layer.kind_spec, limit=limit, offset=offset)[0]
-
-
 _MUNICIPALITIES_SQL = """
 SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
     'type', 'Feature',

@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
+from ..models import Feature
 from . import caching, exports, geojson, params
 from .catalogue import (
     describe_layer,
@@ -18,9 +19,10 @@ from .catalogue import (
     layer_catalogue,
     layer_with_extent,
 )
-from .errors import InvalidParameter
+from .errors import InvalidParameter, NotFound
 from .responses import GEOJSON, json_response, json_text_response
 from .selection import Selection
+from .serializers import FeatureSerializer
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +196,28 @@ def _csv_response(layer, selection, encoding, page):
     return response
 
 
+class LayerFeature(ReadView):
+    @extend_schema(
+        summary="One feature of a layer",
+        operation_id="layer_feature_retrieve",
+        description="A GeoJSON Feature with the same properties as in the layer's FeatureCollection.",
+        responses={(200, GEOJSON): OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+    )
+    def get(self, request, slug, feature_id):
+        layer = get_layer(slug)
+        etag = caching.etag_for("feature", layer.pk, layer.version, feature_id)
+
+        def build():
+            features = Feature.objects.select_related("municipality", "ward").filter(layer=layer)
+            # bigint: a longer number names no feature (and must not reach PostgreSQL as one).
+            found = features.filter(pk=feature_id).first() if 0 < feature_id < 2**63 else None
+            if found is None:
+                raise NotFound(f"no feature {feature_id} in layer {slug!r}")
+            return json_response(FeatureSerializer(found).data, GEOJSON)
+
+        return caching.conditional(request, etag, build)
+
+
 class Municipalities(ReadView):
     @extend_schema(summary="The 43 municipal boundaries, simplified", responses={(200, GEOJSON): OpenApiTypes.OBJECT})
     def get(self, request):
@@ -205,4 +229,5 @@ class Municipalities(ReadView):
 layers_index = LayerIndex.as_view()
 layer_detail = LayerDetail.as_view()
 layer_features = LayerFeatures.as_view()
+layer_feature = LayerFeature.as_view()
 municipalities = Municipalities.as_view()

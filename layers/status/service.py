@@ -6,7 +6,6 @@ Every accepted update writes one history row with the state before and after.
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
@@ -19,7 +18,6 @@ from .vocabulary import OPEN_STATES, Opening, congestion_for_share
 EDITABLE_FIELDS = ("opening_status", "evacuee_count", "capacity_override", "marked_full", "note")
 MAX_PEOPLE = 100_000
 MAX_NOTE = 200
-STATUS_CACHE_KEY = "shelter-status-feed"
 
 
 class StatusError(Exception):
@@ -176,7 +174,6 @@ def update_status(feature: Feature, changes: dict, based_on: int, user) -> Shelt
             before=before,
             after=state_of(status, feature),
         )
-        transaction.on_commit(lambda: cache.delete(STATUS_CACHE_KEY))
     return status
 
 
