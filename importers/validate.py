@@ -57,6 +57,8 @@ class RowValidator:
             findings.append(Finding(code, ja, en, severity, row.number, field, short(value)))
 
         findings.extend(row.findings)
+        if any(f.severity == ERROR for f in row.findings):
+            return None, findings  # reading already said why this row cannot be used; more would be noise
         raw = column_mapping.apply(self.mapping, row.attributes)
         for column, value in _texts(self.mapping, raw):
             if "\x00" in value:

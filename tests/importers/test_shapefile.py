@@ -1,0 +1,90 @@
+"""Shapefiles as they are found: null-shape records, and parts that disagree on how many records there are."""
+
+import struct
+import zipfile
+
+import pytest
+
+from importers.pipeline import run_import
+from layers.models import Feature, Municipality
+from tests.conftest import FIXTURES
+from tests.factories import make_layer, zip_files
+
+KINDERGARTEN_ZIP = FIXTURES / "childcare/osaka_city_kindergarten_epsg6674.zip"
+
+
+@pytest.fixture
+def osaka(db):
+    return Municipality.objects.get(code="27100")
+
+
+def kindergarten_parts() -> dict[str, bytes]:
+    with zipfile.ZipFile(KINDERGARTEN_ZIP) as zf:
+        return {info.filename.rsplit("/", 1)[-1]: zf.read(info) for info in zf.infolist() if not info.is_dir()}
+
+
+def childcare_layer():
+    return make_layer(slug="t-childcare", kind="childcare", category="childcare")
+
+
+def with_null_shape(parts, index):
+    """The point shapefile with record `index` (0-based) turned into a null shape, .shx rewritten to match."""
+    shp, shx = parts["kindergarten.shp"], parts["kindergarten.shx"]
+    records = []
+    for i in range((len(shx) - 100) // 8):
+        offset, words = struct.unpack_from(">ii", shx, 100 + 8 * i)
+        content = shp[offset * 2 + 8 : offset * 2 + 8 + words * 2]
+        records.append(struct.pack("<i", 0) if i == index else content)  # shape type 0: null
+    body, index_entries, offset = b"", b"", 50
+    for number, content in enumerate(records, start=1):
+        body += struct.pack(">ii", number, len(content) // 2) + content
+        index_entries += struct.pack(">ii", offset, len(content) // 2)
+        offset += 4 + len(content) // 2
+    shp_header = bytearray(shp[:100])
+    struct.pack_into(">i", shp_header, 24, (100 + len(body)) // 2)
+    shx_header = bytearray(shx[:100])
+    struct.pack_into(">i", shx_header, 24, (100 + len(index_entries)) // 2)
+    return {
+        **parts,
+        "kindergarten.shp": bytes(shp_header) + body,
+        "kindergarten.shx": bytes(shx_header) + index_entries,
+    }
+
+
+def without_last_dbf_record(parts):
+    dbf = bytearray(parts["kindergarten.dbf"])
+    count, header_length, record_length = struct.unpack_from("<IHH", dbf, 4)
+    struct.pack_into("<I", dbf, 4, count - 1)
+    end = header_length + (count - 1) * record_length
+    return {**parts, "kindergarten.dbf": bytes(dbf[:end]) + b"\x1a"}
+
+
+def test_null_shape_record_is_a_finding_for_its_row_and_the_rest_is_read(db, tmp_path, osaka):
+    archive = zip_files(tmp_path / "kindergarten.zip", with_null_shape(kindergarten_parts(), 2))
+    layer = childcare_layer()
+    result = run_import(archive, layer=layer, municipality=osaka)
+    assert result.rows == 510
+    (error,) = result.errors
+    assert (error.code, error.row, error.field) == ("missing_geometry", 3, "geometry")
+    assert result.accepted == 509, "every other row was read and checked"
+    assert not Feature.objects.filter(layer=layer).exists()
+
+
+def test_dbf_with_fewer_records_than_shapes_is_refused_naming_both_counts(db, tmp_path, osaka):
+    archive = zip_files(tmp_path / "kindergarten.zip", without_last_dbf_record(kindergarten_parts()))
+    layer = childcare_layer()
+    result = run_import(archive, layer=layer, municipality=osaka)
+    (error,) = result.errors
+    assert error.code == "shapefile_counts_differ"
+    assert "510 shapes" in error.message_en and "509 records" in error.message_en
+    assert "510" in error.message_ja and "509" in error.message_ja
+    assert not Feature.objects.filter(layer=layer).exists()
+
+
+def test_shapes_missing_from_the_shp_are_refused_naming_both_counts(db, tmp_path, osaka):
+    parts = kindergarten_parts()
+    cut = {**parts, "kindergarten.shp": parts["kindergarten.shp"][: 100 + 28 * 3]}  # 3 point records of 510
+    result = run_import(zip_files(tmp_path / "k.zip", cut), layer=childcare_layer(), municipality=osaka)
+    (error,) = result.errors
+    assert error.code == "shapefile_counts_differ"
+    assert "3 shapes" in error.message_en and "510 records" in error.message_en
