@@ -28,9 +28,8 @@ def geopackage_with_virtual_table(tmp_path):
             "VALUES ('table', 'vt', 'vt', 0, 'CREATE VIRTUAL TABLE vt USING someextension(geom, name)')"
         )
     with sqlite3.connect(target) as db:
-        db.execute(
-            "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES ('vt', 'features', 'vt', 4326)"
-        )
+        columns = "table_name, data_type, identifier, srs_id"
+        db.execute(f"INSERT INTO gpkg_contents ({columns}) VALUES ('vt', 'features', 'vt', 4326)")
         db.execute("INSERT INTO gpkg_geometry_columns VALUES ('vt', 'geom', 'POINT', 4326, 0, 0)")
     return target
 
