@@ -17,7 +17,20 @@ def check_digit(code5: str) -> str:
     return str((11 - total % 11) % 10)
 
 
-class Municipality(models.Model):
+class Place(models.Model):
+    """An administrative area with a code and names in Japanese, kana and English."""
+
+    name_ja = models.CharField(_("name (Japanese)"), max_length=40)
+    name_kana = models.CharField(_("name (kana)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    geom = models.MultiPolygonField(_("boundary"), srid=4326)
+
+    class Meta:
+        abstract = True
+        ordering = ["code"]
+
+
+class Municipality(Place):
     """市区町村: one of the 43 municipalities of Osaka Prefecture."""
 
     class Kind(models.TextChoices):
@@ -32,14 +45,9 @@ class Municipality(models.Model):
         unique=True,
         help_text=_("5-digit local government code"),
     )
-    name_ja = models.CharField(_("name (Japanese)"), max_length=40)
-    name_kana = models.CharField(_("name (kana)"), max_length=80)
-    name_en = models.CharField(_("name (English)"), max_length=80)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    geom = models.MultiPolygonField(_("boundary"), srid=4326)
 
-    class Meta:
-        ordering = ["code"]
+    class Meta(Place.Meta):
         verbose_name = _("municipality")
         verbose_name_plural = _("municipalities")
 
@@ -52,18 +60,13 @@ class Municipality(models.Model):
         return self.code + check_digit(self.code)
 
 
-class Ward(models.Model):
+class Ward(Place):
     """区: a ward of a designated city (大阪市 24 区, 堺市 7 区), an area belonging to its city."""
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="wards")
     code = models.CharField(_("code"), max_length=5, unique=True)
-    name_ja = models.CharField(_("name (Japanese)"), max_length=40)
-    name_kana = models.CharField(_("name (kana)"), max_length=80)
-    name_en = models.CharField(_("name (English)"), max_length=80)
-    geom = models.MultiPolygonField(_("boundary"), srid=4326)
 
-    class Meta:
-        ordering = ["code"]
+    class Meta(Place.Meta):
         verbose_name = _("ward")
         verbose_name_plural = _("wards")
 

@@ -49,6 +49,11 @@ NEAREST_MAX_LIMIT = 50
 
 # ---------------------------------------------------------------- parameters of these endpoints
 
+POINT_PARAMETERS = [
+    OpenApiParameter("lat", float, required=True, description="latitude, WGS 84 degrees"),
+    OpenApiParameter("lon", float, required=True, description="longitude, WGS 84 degrees"),
+]
+
 
 def parse_lang(value, default="ja"):
     """`lang`: ja, en or easy (やさしい日本語); absent means the request's language."""
@@ -132,8 +137,7 @@ class Nearest(ReadView):
         "keeps those open now; `suitable_for=<hazard>` keeps sites designated for that disaster type and not "
         "inside a hazard zone of that type.",
         parameters=[
-            OpenApiParameter("lat", float, required=True),
-            OpenApiParameter("lon", float, required=True),
+            *POINT_PARAMETERS,
             OpenApiParameter("layer", str, required=True, description="layer slug, e.g. shelters"),
             OpenApiParameter("limit", int, description=f"1–{NEAREST_MAX_LIMIT} (default {NEAREST_DEFAULT_LIMIT})"),
             OpenApiParameter("municipality", str, description="5- or 6-digit municipality code"),
@@ -217,8 +221,7 @@ class HazardsAt(ReadView):
         "`lang`: ja, en or easy (やさしい日本語). A point outside Osaka Prefecture answers "
         "`inside_prefecture: false` with a message.",
         parameters=[
-            OpenApiParameter("lat", float, required=True),
-            OpenApiParameter("lon", float, required=True),
+            *POINT_PARAMETERS,
             OpenApiParameter("lang", str, enum=list(LANGUAGES), description="default: the request's language"),
         ],
         responses={200: OpenApiTypes.OBJECT},

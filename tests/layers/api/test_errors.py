@@ -120,6 +120,22 @@ def test_another_municipality_is_forbidden(client, db, suita_token):
     assert_error(response, 403, "forbidden")
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        # A NUL character: no text column can hold one, so no view could use it.
+        "/api/search/?q=%00", "/api/layers/shelters/features/?q=a%00b", "/api/shelters/E27205%0000001/status/",
+        "/tiles/shelters/1/0/%00.pbf", "/ogc/collections/shelters/items?bbox=%00",
+        # Tiles that cannot exist: zoom out of range, x or y off the grid or not a number, a bad version.
+        "/tiles/shelters/40/1/1.pbf", "/tiles/shelters/25/0/0.pbf", "/tiles/shelters/8/-1/101.pbf",
+        "/tiles/shelters/8/224/-1.pbf", "/tiles/shelters/8/256/101.pbf", "/tiles/shelters/8/abc/101.pbf",
+        "/tiles/shelters/z/1/1.pbf", "/tiles/shelters/8/224/101.pbf?v=zero",
+    ],
+)  # fmt: skip
+def test_invalid_parameters_are_400_not_500(client, db, url):
+    assert_error(client.get(url), 400, "invalid_parameter")
+
+
 def test_read_api_errors(client, db):
     assert assert_error(client.get("/api/layers/shelters/features/?limit=abc"), 400, "invalid_parameter")["parameter"]
     assert_error(client.get("/api/layers/no-such-layer/features/"), 404, "not_found")

@@ -82,25 +82,6 @@ def test_an_empty_tile_is_204(client, db):
     assert response["ETag"]
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/tiles/shelters/40/1/1.pbf",
-        "/tiles/shelters/25/0/0.pbf",
-        "/tiles/shelters/8/-1/101.pbf",
-        "/tiles/shelters/8/224/-1.pbf",
-        "/tiles/shelters/8/256/101.pbf",
-        "/tiles/shelters/8/abc/101.pbf",
-        "/tiles/shelters/z/1/1.pbf",
-        "/tiles/shelters/8/224/101.pbf?v=zero",
-    ],
-)
-def test_impossible_tiles_are_400_with_a_json_error(client, db, path):
-    response = client.get(path)
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "invalid_parameter"
-
-
 def test_unknown_layer_tile_is_404(client, db):
     assert client.get("/tiles/no-such-layer/8/224/101.pbf").status_code == 404
     assert client.get("/tiles/no-such-layer.json").status_code == 404
