@@ -42,6 +42,8 @@ _geometry_ref = _c_function("OGR_F_GetGeometryRef", c_void_p, [c_void_p])
 _feature_count = _c_function("OGR_L_GetFeatureCount", c_int, [c_void_p, c_int])
 _last_error_message = _c_function("CPLGetLastErrorMsg", c_char_p, [])
 _reset_error = _c_function("CPLErrorReset", None, [])
+_last_error_type = _c_function("CPLGetLastErrorType", c_int, [])
+CE_FAILURE = 3
 
 _DATE_TYPES = (OFTDate, OFTTime, OFTDateTime)
 
@@ -53,13 +55,16 @@ def gdal_error() -> str:
 
 
 def open_datasource(path, display_name, encoding="utf-8"):
+    _reset_error()
     try:
         return DataSource(str(path), encoding=encoding)
-    except GDALException as exc:
+    except GDALException:
+        # GeoDjango's message names the path on this server; GDAL's own says what is wrong.
+        reason = gdal_error().replace(str(path), display_name) or "-"
         raise file_error(
             "unreadable_file",
-            f"{display_name}: ファイルを読めません（{exc}）",
-            f"{display_name}: GDAL cannot open the file ({exc})",
+            f"{display_name}: ファイルを読めません（{reason}）",
+            f"{display_name}: GDAL cannot open the file ({reason})",
         ) from None
 
 
@@ -142,9 +147,12 @@ def table_from_layers(fmt, layers, display_name, encoding, crs, notes=None) -> S
             _reset_error()
             while pointer := _next_feature(layer.ptr):
                 feature = Feature(c_void_p(pointer), layer)  # owns the feature and frees it
+                # What GDAL said while reading this feature (e.g. a damaged .shx pointing elsewhere).
+                fetch_error = gdal_error() if _last_error_type() >= CE_FAILURE else None
                 number += 1
                 read += 1
-                yield _row(feature, number, names, display_name, encoding)
+                yield _row(feature, number, names, display_name, encoding, fetch_error)
+                _reset_error()
             if read < expected:
                 # GDAL stops at a record it cannot read and says so only in its error log.
                 raise file_error(
@@ -159,7 +167,7 @@ def table_from_layers(fmt, layers, display_name, encoding, crs, notes=None) -> S
     return SourceTable(fmt, columns, rows(), encoding=encoding, crs=crs, notes=notes)
 
 
-def _row(feature, number, names, display_name, encoding) -> SourceRow:
+def _row(feature, number, names, display_name, encoding, fetch_error=None) -> SourceRow:
     attributes, findings = {}, []
     for index, name in enumerate(names):
         try:
@@ -186,7 +194,14 @@ def _row(feature, number, names, display_name, encoding) -> SourceRow:
             )
     geometry, problem = None, None
     reference = _geometry_ref(feature.ptr)
-    if not reference:
+    if not reference and fetch_error:
+        # GDAL could not read the shape and left it empty: not a null geometry.
+        problem = (
+            "unreadable_geometry",
+            f"ジオメトリを読めません: {fetch_error}",
+            f"Unreadable geometry: {fetch_error}",
+        )
+    elif not reference:
         problem = ("missing_geometry", "ジオメトリがありません（null）", "The feature has no geometry (null)")
     else:
         try:

@@ -108,52 +108,80 @@ def read(upload):
 
 
 def check_record_counts(shp_path, display_name):
-    """The .shp, .shx and .dbf must hold the same number of records.
+    """The .shp, .shx and .dbf must hold the same records.
 
-    GDAL reads as many features as the .dbf has records and drops the rest without a word, so a
-    shapefile whose parts disagree would lose rows silently.
+    GDAL reads as many features as the .dbf has records and drops the rest without a word, and it
+    finds shapes through the .shx: a shapefile whose parts disagree would lose rows silently, or read
+    shapes as null.
     """
-    shapes = _shp_record_count(shp_path)
-    index_entries = max(0, (shp_path.with_suffix(".shx").stat().st_size - 100) // 8)
-    records = _dbf_record_count(shp_path.with_suffix(".dbf"))
-    if shapes == index_entries == records:
-        return
-    raise file_error(
-        "shapefile_counts_differ",
-        f"{display_name}: {shp_path.stem} の .shp の図形 {shapes:,} 件と .dbf の属性 {records:,} 件"
-        f"（.shx の索引 {index_entries:,} 件）が一致しません。同じ時に書き出されたファイルか確認してください",
-        f"{display_name}: {shp_path.stem}.shp holds {shapes:,} shapes but the .dbf holds {records:,} records "
-        f"(the .shx indexes {index_entries:,}); the parts must come from the same export",
-    )
+    shapes = _shp_records(shp_path)
+    index = _shx_entries(shp_path.with_suffix(".shx"))
+    records = _dbf_record_count(shp_path.with_suffix(".dbf"), display_name)
+    if not len(shapes) == len(index) == records:
+        raise file_error(
+            "shapefile_counts_differ",
+            f"{display_name}: {shp_path.stem} の .shp の図形 {len(shapes):,} 件と .dbf の属性 {records:,} 件"
+            f"（.shx の索引 {len(index):,} 件）が一致しません。同じ時に書き出されたファイルか確認してください",
+            f"{display_name}: {shp_path.stem}.shp holds {len(shapes):,} shapes but the .dbf holds {records:,} "
+            f"records (the .shx indexes {len(index):,}); the parts must come from the same export",
+        )
+    wrong = next((i for i, (a, b) in enumerate(zip(shapes, index, strict=True)) if a != b), None)
+    if wrong is not None:
+        raise file_error(
+            "shapefile_index_mismatch",
+            f"{display_name}: {shp_path.stem}.shx の {wrong + 1} 件目の索引が .shp と合いません",
+            f"{display_name}: {shp_path.stem}.shx does not match the .shp from record {wrong + 1} on",
+            row=wrong + 1,
+        )
 
 
-def _shp_record_count(path) -> int:
-    """Records in a .shp: walk the record headers (number and content length, big-endian) after the
-    100-byte file header, up to the end of the file or the first header that does not fit."""
+def _shp_records(path) -> list[tuple[int, int]]:
+    """(offset, content length), both in 16-bit words as the .shx writes them, of every record in a .shp:
+    the record headers (number, length; big-endian) after the 100-byte file header, up to the end of
+    the file or the first header that does not fit."""
     size = path.stat().st_size
-    count, offset = 0, 100
+    records, offset = [], 100
     if size < offset + 8:
-        return 0
+        return records
     with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
         while offset + 8 <= size:
             _number, words = struct.unpack_from(">ii", data, offset)
             end = offset + 8 + 2 * words
             if words < 0 or end > size:
                 break
-            count += 1
+            records.append((offset // 2, words))
             offset = end
-    return count
+    return records
 
 
-def _dbf_record_count(path) -> int:
-    """Records a .dbf really holds: the header's count, unless the file ends sooner."""
+def _shx_entries(path) -> list[tuple[int, int]]:
+    data = path.read_bytes()[100:]
+    return list(struct.iter_unpack(">ii", data[: len(data) // 8 * 8]))
+
+
+def _dbf_record_count(path, display_name="") -> int:
+    """Records a .dbf really holds: the header's count, unless the file ends sooner or a record does
+    not start where it should (every record begins with its deletion flag, a space or '*')."""
     size = path.stat().st_size
     with open(path, "rb") as fh:
         header = fh.read(12)
-    if len(header) < 12:
-        return 0
-    declared, header_length, record_length = struct.unpack("<IHH", header[4:12])
-    if record_length == 0:
-        return 0
-    present = max(0, size - header_length) // record_length
-    return min(declared, present)
+        if len(header) < 12:
+            return 0
+        declared, header_length, record_length = struct.unpack("<IHH", header[4:12])
+        if record_length == 0:
+            return 0
+        present = min(declared, max(0, size - header_length) // record_length)
+        if present == 0:
+            return 0
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            flags = data[header_length : header_length + present * record_length : record_length]
+    misplaced = flags.translate(None, b" *")
+    if misplaced:
+        record = flags.index(misplaced[0]) + 1
+        raise file_error(
+            "dbf_damaged",
+            f"{display_name}: {path.name} の {record} 件目以降の属性が壊れています（レコードの位置がずれています）",
+            f"{display_name}: {path.name} is damaged from record {record} on (records are not where its header says)",
+            row=record,
+        )
+    return present
