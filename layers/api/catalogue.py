@@ -114,6 +114,8 @@ def describe_layer(layer):
         "tile_url": tile_url_template(layer),
         "tilejson_url": reverse("tilejson", args=[layer.slug]),
         "ogc_url": reverse("ogc-collection", args=[layer.slug]),
+        # What the `filter` parameter (CQL2) may name, here and in the OGC API.
+        "queryables_url": reverse("ogc-queryables", args=[layer.slug]),
         "fields": fields,
         "filterable_fields": [f.name for f in kind.filterable_fields],
         "filter_parameters": parameters,

@@ -8,10 +8,20 @@ from .selection import FROM_FEATURES, Selection
 # Six decimals of a degree is about 0.1 m: more than any source's accuracy.
 COORDINATE_DECIMALS = 6
 
-_FEATURE_DOC = f"""json_build_object(
+# Features are stored in EPSG:4326 with x = longitude; another CRS (OGC API Part 2 `crs`) is a transform in
+# PostGIS, and a CRS whose first axis is latitude or northing gets its coordinates flipped. Options 0: no
+# "crs" member, which RFC 7946 left out (the OGC API says the CRS in the Content-Crs header).
+_GEOMETRIES = {
+    (False, False): "feat.geom",
+    (True, False): "ST_Transform(feat.geom, %(out_srid)s)",
+    (False, True): "ST_FlipCoordinates(feat.geom)",
+    (True, True): "ST_FlipCoordinates(ST_Transform(feat.geom, %(out_srid)s))",
+}
+
+_FEATURE_DOC = """json_build_object(
         'type', 'Feature',
         'id', feat.id,
-        'geometry', ST_AsGeoJSON(feat.geom, {COORDINATE_DECIMALS})::json,
+        'geometry', ST_AsGeoJSON({geometry}, %(decimals)s, 0)::json,
         'properties', (jsonb_build_object(
             'source_id', feat.source_id,
             'name', feat.name,
@@ -49,11 +59,18 @@ def _dropped(kind, fields):
     return [name for name in (*COMMON_PROPERTIES, *(f.name for f in kind.fields)) if name not in fields]
 
 
-def feature_page(selection: Selection, *, kind, limit, offset=0, fields=None) -> tuple[str, int, bool]:
+def _feature_doc(crs, params):
+    """The feature's SQL in `crs` (anything with srid, northing_first and decimals; None: CRS84)."""
+    srid = crs.srid if crs else 4326
+    params.update(out_srid=srid, decimals=crs.decimals if crs else COORDINATE_DECIMALS)
+    return _FEATURE_DOC.format(geometry=_GEOMETRIES[srid != 4326, bool(crs and crs.northing_first)])
+
+
+def feature_page(selection: Selection, *, kind, limit, offset=0, fields=None, crs=None) -> tuple[str, int, bool]:
     """(JSON text of one page's `features` array, how many it holds, whether another page follows)."""
     where, params = selection.where()
     params.update(limit=limit, offset=offset, drop=_dropped(kind, fields))
-    sql = _PAGE_SQL.format(doc=_FEATURE_DOC, from_=FROM_FEATURES, where=where)
+    sql = _PAGE_SQL.format(doc=_feature_doc(crs, params), from_=FROM_FEATURES, where=where)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         features, fetched = cursor.fetchone()
@@ -67,11 +84,11 @@ def count_features(selection: Selection) -> int:
         return cursor.fetchone()[0]
 
 
-def one_feature(layer, feature_id, *, fields=None) -> str | None:
+def one_feature(layer, feature_id, *, fields=None, crs=None) -> str | None:
     """One feature as GeoJSON text, or None."""
     params = {"layer": layer.pk, "id": feature_id, "drop": _dropped(layer.kind_spec, fields)}
     with connection.cursor() as cursor:
-        cursor.execute(_ONE_SQL.format(doc=_FEATURE_DOC, from_=FROM_FEATURES), params)
+        cursor.execute(_ONE_SQL.format(doc=_feature_doc(crs, params), from_=FROM_FEATURES), params)
         row = cursor.fetchone()
     return row[0] if row else None
 

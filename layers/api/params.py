@@ -15,7 +15,10 @@ DEFAULT_LIMIT = 1_000
 MAX_TILE_ZOOM = 24
 
 # Parameters the features endpoint itself understands; a filter never takes one of these names.
-RESERVED = frozenset({"bbox", "municipality", "q", "limit", "offset", "fields", "format", "encoding", "v", "f"})
+RESERVED = frozenset(
+    {"bbox", "municipality", "q", "limit", "offset", "fields", "format", "encoding", "v", "f"}
+    | {"filter", "filter-lang"}  # CQL2 (layers.api.filters)
+)
 COMMON_PROPERTIES = ("source_id", "name", "name_kana", "address", "municipality", "ward")
 
 
@@ -23,8 +26,13 @@ COMMON_PROPERTIES = ("source_id", "name", "name_kana", "address", "municipality"
 MAX_QUERY_LENGTH = 100
 
 
-def parse_bbox(value):
-    """`minx,miny,maxx,maxy` in lon/lat degrees, or None when absent."""
+def parse_bbox(value, *, geographic=True, northing_first=False):
+    """`minx,miny,maxx,maxy` in lon/lat degrees, or None when absent.
+
+    In another CRS (OGC API `bbox-crs`) the numbers follow that CRS's axes: `northing_first` for latitude or
+    northing first (EPSG:4326, the plane-rectangular zones), metres when not `geographic`. The answer is
+    always (minx, miny, maxx, maxy) with x = longitude or easting.
+    """
     if value in (None, ""):
         return None
     parts = value.split(",")
@@ -38,8 +46,12 @@ def parse_bbox(value):
         raise InvalidParameter("bbox values must be numbers", parameter="bbox") from None
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
         raise InvalidParameter("bbox values must be finite", parameter="bbox")
-    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+    if northing_first:
+        minx, miny, maxx, maxy = miny, minx, maxy, maxx
+    if geographic and not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
         raise InvalidParameter("bbox is outside lon −180..180, lat −90..90", parameter="bbox")
+    if not geographic and max(abs(minx), abs(miny), abs(maxx), abs(maxy)) > 10_000_000:
+        raise InvalidParameter("bbox is more than 10,000 km from the zone's origin", parameter="bbox")
     if minx > maxx or miny > maxy:
         raise InvalidParameter("bbox minimum is greater than its maximum", parameter="bbox")
     return minx, miny, maxx, maxy

@@ -20,6 +20,7 @@ from .catalogue import (
     layer_with_extent,
 )
 from .errors import InvalidParameter, NotFound
+from .filters import parse_filter
 from .responses import GEOJSON, json_response, json_text_response
 from .selection import Selection
 from .serializers import FeatureSerializer
@@ -112,6 +113,13 @@ _FEATURE_PARAMETERS = [
     OpenApiParameter("format", str, enum=["geojson", "csv"], description="csv: the standard open-data columns"),
     OpenApiParameter("encoding", str, enum=["utf-8", "cp932"], description="CSV encoding (UTF-8 has a BOM)"),
     OpenApiParameter(
+        "filter",
+        str,
+        description="A CQL2 filter on the layer's queryables (its catalogue entry's `queryables_url`), e.g. "
+        "`designation = 'shelter' AND capacity >= 100`; on the GeoJSON and the CSV alike",
+    ),
+    OpenApiParameter("filter-lang", str, enum=["cql2-text", "cql2-json"], description="default cql2-text"),
+    OpenApiParameter(
         "<field>",
         str,
         description="Any filterable field of the layer's kind, by the names its catalogue entry lists under "
@@ -141,6 +149,7 @@ class LayerFeatures(ReadView):
             municipality_code=params.parse_municipality_code(query.get("municipality")),
             q=params.parse_query_text(query.get("q")),
             filters=tuple(params.parse_filters(query, kind)),
+            condition=parse_filter(query.get("filter"), query.get("filter-lang"), kind),
         )
         etag = caching.etag_for("features", layer.pk, layer.version, caching.query_key(request))
         if output == "csv":

@@ -9,9 +9,10 @@ from django.views.decorators.http import require_safe
 
 from ..api import caching, geojson, params
 from ..api.catalogue import get_layer, layer_with_extent, layers_with_extent
-from ..api.errors import InvalidParameter, NotFound, handles_map_errors
+from ..api.errors import NotFound, handles_map_errors
+from ..api.filters import FilterCrs, parse_filter
 from ..api.selection import Selection
-from . import documents
+from . import crs, documents
 
 
 def _base(request):
@@ -71,10 +72,40 @@ def collection(request, slug):
     )
 
 
-def _check_crs(query):
-    for name in ("bbox-crs", "crs"):
-        if query.get(name) not in (None, "", documents.CRS84):
-            raise InvalidParameter(f"{name}: only {documents.CRS84} is offered", parameter=name)
+@require_safe
+@handles_map_errors
+def queryables(request, slug):
+    layer = get_layer(slug)
+    etag = caching.etag_for("ogc-queryables", layer.pk, caching.catalogue_fingerprint(), _base(request))
+    return caching.conditional(
+        request, etag, lambda: _doc(documents.queryables(layer, _base(request)), documents.SCHEMA)
+    )
+
+
+def _selection(layer, query):
+    """The features an items request selects: bbox (in bbox-crs), the filterable fields, a CQL2 filter."""
+    kind = layer.kind_spec
+    bbox_crs = crs.parse_crs(query.get("bbox-crs"), "bbox-crs")
+    filter_crs = crs.parse_crs(query.get("filter-crs"), "filter-crs")
+    bbox = params.parse_bbox(query.get("bbox"), geographic=bbox_crs.geographic, northing_first=bbox_crs.northing_first)
+    condition = parse_filter(
+        query.get("filter"),
+        query.get("filter-lang"),
+        kind,
+        FilterCrs(filter_crs.srid, filter_crs.northing_first, filter_crs.geographic),
+    )
+    return Selection(
+        layer.pk,
+        bbox=bbox,
+        bbox_srid=bbox_crs.srid,
+        filters=tuple(params.parse_filters(query, kind, strict=False)),
+        condition=condition,
+    )
+
+
+def _with_crs(response, output_crs):
+    response["Content-Crs"] = output_crs.header
+    return response
 
 
 @require_safe
@@ -83,19 +114,17 @@ def items(request, slug):
     layer = get_layer(slug)
     kind = layer.kind_spec
     query = request.GET
-    _check_crs(query)
-    selection = Selection(
-        layer.pk,
-        bbox=params.parse_bbox(query.get("bbox")),
-        filters=tuple(params.parse_filters(query, kind, strict=False)),
-    )
+    output_crs = crs.parse_crs(query.get("crs"), "crs")
+    selection = _selection(layer, query)
     limit = params.parse_limit(query.get("limit"), default=settings.OGC_DEFAULT_LIMIT, clamp=True)
     offset = params.parse_offset(query.get("offset"))
     base = _base(request)
     etag = caching.etag_for("ogc-items", layer.pk, layer.version, caching.query_key(request), base)
 
     def build():
-        features, returned, more = geojson.feature_page(selection, kind=kind, limit=limit, offset=offset)
+        features, returned, more = geojson.feature_page(
+            selection, kind=kind, limit=limit, offset=offset, crs=output_crs
+        )
         # The last page tells the total for free; otherwise count.
         matched = offset + returned if returned and not more else geojson.count_features(selection)
         href = f"{base}/collections/{slug}/items"
@@ -110,7 +139,7 @@ def items(request, slug):
             links.append({"rel": "next", "type": documents.GEOJSON, "href": f"{href}?{query_copy.urlencode()}"})
         head = {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": returned, "links": links}
         body = json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1] + f',"features":{features}}}'
-        return HttpResponse(body, content_type=f"{documents.GEOJSON}; charset=utf-8")
+        return _with_crs(HttpResponse(body, content_type=f"{documents.GEOJSON}; charset=utf-8"), output_crs)
 
     return caching.conditional(request, etag, build)
 
@@ -123,11 +152,12 @@ def item(request, slug, feature_id):
         pk = int(feature_id)
     except ValueError:
         raise NotFound(f"no feature {feature_id!r} in {slug}") from None
+    output_crs = crs.parse_crs(request.GET.get("crs"), "crs")
     base = _base(request)
-    etag = caching.etag_for("ogc-item", layer.pk, layer.version, pk, base)
+    etag = caching.etag_for("ogc-item", layer.pk, layer.version, pk, base, output_crs.uri)
 
     def build():
-        text = geojson.one_feature(layer, pk) if 0 < pk < 2**63 else None
+        text = geojson.one_feature(layer, pk, crs=output_crs) if 0 < pk < 2**63 else None
         if text is None:
             raise NotFound(f"no feature {feature_id!r} in {slug}")
         links = [
@@ -135,6 +165,6 @@ def item(request, slug, feature_id):
             {"rel": "collection", "type": documents.JSON, "href": f"{base}/collections/{slug}"},
         ]
         body = text[:-1] + ',"links":' + json.dumps(links, ensure_ascii=False) + "}"
-        return HttpResponse(body, content_type=f"{documents.GEOJSON}; charset=utf-8")
+        return _with_crs(HttpResponse(body, content_type=f"{documents.GEOJSON}; charset=utf-8"), output_crs)
 
     return caching.conditional(request, etag, build)
