@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from layers.api.catalogue import layer_catalogue
 from layers.api.params import MAX_QUERY_LENGTH
@@ -31,4 +32,12 @@ def map_page(request):
             code: {"ja": ja, "en": en} for code, ja, en in Ward.objects.values_list("code", "name_ja", "name_en")
         },
     }
-    return render(request, "frontend/map.html", {"map_config": config})
+    # The toolbar's panels, in the order of its buttons; short names, five of them fit a 360 px phone.
+    panels = [
+        ("layers", _("Layers")),
+        ("filters", _("Filters")),
+        ("legend", _("Legend")),
+        ("list", _("List")),
+        ("here", _("Here")),
+    ]
+    return render(request, "frontend/map.html", {"map_config": config, "panels": panels})

@@ -20,14 +20,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
+# The issue's sizes: a small phone (360×640) and a laptop (1280×800).
 DEVICES = {
     "phone": {
-        "viewport": {"width": 390, "height": 844},
+        "viewport": {"width": 360, "height": 640},
         "device_scale_factor": 2,
         "is_mobile": True,
         "has_touch": True,
     },
-    "desktop": {"viewport": {"width": 1366, "height": 850}},
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
 }
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -94,6 +95,14 @@ def screenshot(page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(300)  # Leaflet fades popups in over 0.2 s
     page.screenshot(path=SCREENSHOTS / name)
+
+
+def open_panel(page, name):
+    """Opens one of the toolbar's panels (layers, filters, legend, list, here) unless it is open."""
+    button = page.locator(f"#open-{name}")
+    if button.get_attribute("aria-expanded") != "true":
+        button.click()
+    return page.locator(f"#panel-{name}")
 
 
 def map_config(page):

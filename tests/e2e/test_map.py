@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEVICES, keep_local, map_config, new_map_page, screenshot, wait_until_ready
+from tests.e2e.conftest import DEVICES, keep_local, map_config, new_map_page, open_panel, screenshot, wait_until_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -54,10 +54,8 @@ def on_map(page):
 
 
 def layer_checkbox(page, slug):
-    """The layer's checkbox, with the layer panel unfolded first (it starts folded on phones)."""
-    panel = page.locator("#layer-panel")
-    if panel.get_attribute("open") is None:
-        panel.locator("summary").click()
+    """The layer's checkbox, with the layers panel opened first (it starts closed on phones)."""
+    open_panel(page, "layers")
     return page.locator(f'input[name="layer"][value="{slug}"]')
 
 
@@ -72,7 +70,7 @@ def test_map_loads_without_console_errors_and_draws_the_43_municipalities(open_m
     expect(page.locator("#map .leaflet-control-attribution")).to_contain_text(basemap_attribution)
     # The disaster-prevention layers start on the map, with their legend from the catalogue's labels.
     assert on_map(page) == {slug for slug, layer in catalogue.items() if layer["category"] == "disaster"}
-    legend = page.locator("#legend")
+    legend = open_panel(page, "legend").locator("#legend")
     expect(legend).to_be_visible()
     expect(legend).to_contain_text(catalogue["shelters"]["name"]["ja"])
     zone_class = next(f for f in catalogue[HAZARD]["fields"] if f["name"] == "zone_class")
@@ -152,13 +150,18 @@ def test_hazard_layer_shows_its_fictional_sample_notice_from_the_catalogue(open_
     notice = page.locator(f'.notice[data-layer="{HAZARD}"]')
     expect(notice).to_be_visible()
     expect(notice).to_contain_text(hazard["description"]["ja"])
+    # One line over the map, opening to the whole text and the source.
+    assert notice.bounding_box()["height"] <= 50
+    assert notice.bounding_box()["y"] < page.viewport_size["height"] / 4, "the notice shows without scrolling"
+    notice.locator("summary").click()
+    expect(notice.locator(".notice-source")).to_be_visible()
     expect(notice).to_contain_text(hazard["attribution"])
-    assert notice.bounding_box()["y"] < page.viewport_size["height"], "the notice shows without scrolling"
 
 
 def test_list_shows_places_in_view_and_a_click_opens_the_popup(open_map, device):
     page = open_map()
 
+    open_panel(page, "list")
     items = page.locator("#feature-list-items .feature-button")
     expect(items.first).to_be_visible()
     assert 0 < items.count() <= 100
@@ -193,6 +196,7 @@ def test_switching_to_english_changes_title_layer_names_and_notice(open_map, dev
     expect(page.locator(f'.notice[data-layer="{HAZARD}"]')).to_contain_text(catalogue[HAZARD]["description"]["en"])
     expect(page.locator("#feature-list-heading")).to_have_text("Places in this map view")
     screenshot(page, f"map-{device}-en.png")
+    open_panel(page, "list")
     page.locator("#feature-list-items .feature-button").first.click()
     expect(page.locator(".leaflet-popup .popup-fields")).to_contain_text("Municipality")
     screenshot(page, f"map-{device}-popup-en.png")
@@ -230,7 +234,7 @@ def test_skip_link_takes_keyboard_users_to_the_list(open_map, device):
     expect(skip).to_be_in_viewport()
     screenshot(page, f"map-{device}-skip-link-ja.png")
     page.keyboard.press("Enter")
-    expect(page.locator("#feature-list")).to_be_focused()
+    expect(page.locator("#panel-list")).to_be_focused()
     page.keyboard.press("Tab")
     first = page.locator("#feature-list-items .feature-button").first
     expect(first).to_be_focused()
@@ -248,7 +252,73 @@ def test_a_popup_in_osaka_city_names_the_ward(open_map, device):
     # Osaka Station, in 大阪市北区; the places nearby lie in Osaka City's wards.
     page.evaluate("() => window.osakaMap.map.setView([34.7025, 135.4959], 17, {animate: false})")
     in_a_ward = re.compile(r"大阪市\S+区")
+    open_panel(page, "list")
     button = page.locator("#feature-list-items .feature-button").filter(has_text=in_a_ward).first
     ward = in_a_ward.search(button.locator(".feature-meta").text_content()).group(0)
     button.click()
     expect(page.locator(".leaflet-popup .popup-fields")).to_contain_text(ward)
+
+
+def test_the_map_fills_the_screen_and_panels_open_over_it(open_map, device):
+    page = open_map()
+    viewport = page.viewport_size
+    box = page.locator("#map").bounding_box()
+    assert box["width"] * box["height"] >= 0.7 * viewport["width"] * viewport["height"]
+    assert page.evaluate("() => document.documentElement.scrollHeight") <= viewport["height"], "no page scrolling"
+
+    for name in ("layers", "filters", "legend", "list", "here"):
+        panel = open_panel(page, name)
+        expect(panel).to_be_visible()
+        expect(page.locator(".panel:visible")).to_have_count(1)
+        expect(page.locator(f"#open-{name}")).to_have_attribute("aria-expanded", "true")
+        if device == "phone":  # a bottom sheet: the lower part of the screen, the map's top still in view
+            sheet = panel.bounding_box()
+            assert sheet["y"] > viewport["height"] * 0.3 and sheet["width"] == viewport["width"]
+    page.keyboard.press("Escape")
+    expect(page.locator(".panel:visible")).to_have_count(0)
+    expect(page.locator("#open-here")).to_be_focused()
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("device", ["phone"])
+def test_phone_credits_fold_behind_an_info_button(open_map):
+    page = open_map()
+    attribution = page.locator("#map .leaflet-control-attribution")
+    expect(attribution).to_be_hidden()
+    page.locator(".credits-button").click()
+    expect(attribution).to_be_visible()
+    expect(page.locator(".credits-button")).to_have_attribute("aria-expanded", "true")
+
+
+def test_every_control_is_a_44px_tap_target(open_map, device):
+    page = open_map()
+    open_panel(page, "layers")
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('button, a[href], summary, input[type=text], .layer-choice label')]
+            .filter((e) => e.offsetParent !== null && !e.closest('.leaflet-control-attribution, .skip-link'))
+            .map((e) => [e.id || e.className || e.tagName, e.getBoundingClientRect()])
+            .filter(([, r]) => r.width < 44 || r.height < 44)
+            .map(([name, r]) => `${name} ${Math.round(r.width)}×${Math.round(r.height)}`)"""
+    )
+    assert small == []
+
+
+def test_english_page_marks_japanese_data_as_japanese(browser, live_app, device):
+    page = new_map_page(browser, live_app, device, locale="en-US")
+    try:
+        page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_app}])
+        page.reload()
+        wait_until_ready(page)
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        # Credits and sources are data in Japanese: they say so for screen readers and translation.
+        unmarked = page.evaluate(
+            """() => [...document.querySelectorAll('.notices, .leaflet-control-attribution, .toolbar, .panel-head')]
+                .flatMap((root) => [...root.querySelectorAll('*')].concat(root))
+                .flatMap((e) => [...e.childNodes].filter((n) => n.nodeType === 3).map((n) => [e, n.textContent]))
+                .filter(([e, text]) => /[\u3040-\u30ff\u4e00-\u9fff]/.test(text) && !e.closest('[lang="ja"]'))
+                .map(([, text]) => text)"""
+        )
+        assert unmarked == []
+        screenshot(page, f"map-{device}-en-start.png")
+    finally:
+        page.context.close()

@@ -2,6 +2,7 @@
 
 import { featureDetails } from "./popup.js";
 import { statusKey } from "./status-feed.js";
+import { markJapanese } from "./map.js";
 import { areaStyle, layerStyle, livePointStyle, pointSize } from "./styles.js";
 
 const L = globalThis.L;
@@ -105,7 +106,7 @@ export class MapLayer {
       autoPanPaddingBottomRight: [16, 16],
     };
     this.group = L.geoJSON(features, {
-      attribution: escapeHtml(this.entry.attribution),
+      attribution: markJapanese(escapeHtml(this.entry.attribution)),
       pointToLayer: (feature, latlng) =>
         L.circleMarker(latlng, livePointStyle(this.style, this.zoom, this.liveOf(feature))),
       // Leaflet applies `style` to points too; theirs is set in pointToLayer.

@@ -3,6 +3,7 @@
 import { gettext, label } from "./i18n.js";
 import { congestionLabel, congestionValues, statusLabel } from "./status-feed.js";
 import { CLOSED_COLOUR, congestionColour } from "./styles.js";
+import { isJapanese } from "./map.js";
 
 function swatch(colour, shape) {
   const span = document.createElement("span");
@@ -99,31 +100,41 @@ export function renderLegend(container, layers) {
   container.replaceChildren(list);
 }
 
-/** A caution for each chosen layer whose kind calls for one: its description and attribution. */
+/**
+ * A caution for each chosen layer whose kind calls for one (the fictional sample hazard data): one line,
+ * its layer and description, that opens to the whole text and the attribution.
+ */
 export function renderNotices(container, layers) {
   const notices = layers
     .filter((layer) => layer.style.notice)
     .map(({ entry }) => {
-      const notice = document.createElement("div");
+      const notice = document.createElement("details");
       notice.className = "notice";
       notice.dataset.layer = entry.slug;
+      const summary = document.createElement("summary");
       const icon = document.createElement("span");
       icon.className = "notice-icon";
       icon.setAttribute("aria-hidden", "true");
       icon.textContent = "!";
-      const body = document.createElement("div");
+      const line = document.createElement("span");
+      line.className = "notice-line";
       const title = document.createElement("strong");
-      title.textContent = label(entry.name);
-      const text = document.createElement("p");
-      text.textContent = label(entry.description);
-      body.append(title, text);
+      title.textContent = `${label(entry.name)}: `;
+      line.append(title, label(entry.description));
+      summary.append(icon, line);
+      notice.append(summary);
       if (entry.attribution) {
+        const body = document.createElement("div");
+        body.className = "notice-body";
         const source = document.createElement("p");
         source.className = "notice-source";
-        source.textContent = `${gettext("Source:")} ${entry.attribution}`;
+        const value = document.createElement("span");
+        value.textContent = entry.attribution;
+        if (isJapanese(entry.attribution)) value.lang = "ja";
+        source.append(`${gettext("Source:")} `, value);
         body.append(source);
+        notice.append(body);
       }
-      notice.append(icon, body);
       return notice;
     });
   container.replaceChildren(...notices);

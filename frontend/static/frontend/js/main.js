@@ -7,6 +7,7 @@ import { MapLayer, restack } from "./layers.js";
 import { kindOfPlace, ListView } from "./list-view.js";
 import { Search } from "./search.js";
 import { StatusFeed, useStatusVocabulary } from "./status-feed.js";
+import { Panels } from "./panels.js";
 import { addStatusLine, catalogueBounds, createMap, drawMunicipalities, municipalityNames } from "./map.js";
 
 const config = JSON.parse(document.getElementById("map-config").textContent);
@@ -14,19 +15,22 @@ const byId = (id) => document.getElementById(id);
 useStatusVocabulary(config.status_vocabulary);
 
 const mapElement = byId("map");
-const panel = byId("layer-panel");
 const wide = window.matchMedia("(min-width: 60rem)");
 
 const map = createMap(mapElement, { basemap: config.basemap });
 const status = addStatusLine(map);
 
-// The layer panel is a <details>: folded on phones to leave room for the map, always open beside it.
-panel.open = wide.matches;
-wide.addEventListener("change", () => {
-  if (wide.matches) panel.open = true;
+// One panel at a time over the map. A phone starts with the whole map; a wide screen with the layers open.
+const panels = new Panels(byId("toolbar"), {
+  onChange: (name) => {
+    if (name === "list") renderList();
+  },
 });
-panel.addEventListener("toggle", () => {
-  if (wide.matches && !panel.open) panel.open = true;
+if (wide.matches) panels.open("layers");
+// The skip link leads to the list, which is a closed panel until then.
+document.querySelector(".skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  panels.open("list", { focus: true });
 });
 
 let names = new Map();
@@ -73,7 +77,8 @@ function focusFeature(item, { returnTo = null } = {}) {
   firstView = false;
   if (item.bounds) map.fitBounds(item.bounds, { maxZoom: 16, animate: false });
   else map.setView(item.latlng, Math.max(map.getZoom(), 16), { animate: false });
-  if (!wide.matches) mapElement.scrollIntoView({ block: "start" });
+  // On a phone the sheet would cover the popup.
+  if (!wide.matches) panels.close();
   item.path.openPopup();
   selected = item;
   returnFocus = returnTo;
@@ -86,7 +91,10 @@ map.on("popupclose", ({ popup }) => {
   selected = returnFocus = null;
   if (item?.path.getPopup() === popup && popup.getElement()?.contains(document.activeElement)) {
     if (back) back.focus();
-    else listView.focus(item);
+    else {
+      panels.open("list");
+      listView.focus(item);
+    }
   }
 });
 
@@ -211,7 +219,7 @@ async function showSearchResult(feature, { pointer }) {
     const [west, south, east, north] = feature.bbox ?? [];
     if (feature.bbox) map.fitBounds([[south, west], [north, east]], { animate: false });
     else map.setView([lat, lon], 14, { animate: false });
-    if (!wide.matches) mapElement.scrollIntoView({ block: "start" });
+    if (!wide.matches) panels.close();
     return;
   }
   const layer = layers.find((l) => l.slug === p.layer);
@@ -230,7 +238,7 @@ async function showSearchResult(feature, { pointer }) {
     }
   }
   map.setView([lat, lon], 16, { animate: false });
-  if (!wide.matches) mapElement.scrollIntoView({ block: "start" });
+  if (!wide.matches) panels.close();
 }
 
 if (config.urls.search) {

@@ -19,9 +19,10 @@ export function catalogueBounds(entries) {
 export function createMap(element, { basemap }) {
   // Half zoom steps let the whole prefecture fill a phone's or a desktop's map.
   const map = L.map(element, { preferCanvas: true, zoomControl: false, zoomSnap: 0.5, minZoom: 7, maxZoom: 18 });
-  L.control.zoom({ zoomInTitle: gettext("Zoom in"), zoomOutTitle: gettext("Zoom out") }).addTo(map);
+  L.control.zoom({ position: "topright", zoomInTitle: gettext("Zoom in"), zoomOutTitle: gettext("Zoom out") }).addTo(map);
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
-  L.tileLayer(basemap.url, { attribution: basemap.attribution, maxZoom: 18 }).addTo(map);
+  L.tileLayer(basemap.url, { attribution: markJapanese(basemap.attribution), maxZoom: 18 }).addTo(map);
+  addCreditsButton(map);
 
   // Leaflet closes a popup on Escape only while the map itself has focus; do it from inside one too.
   element.addEventListener("keydown", (event) => {
@@ -35,6 +36,40 @@ export function createMap(element, { basemap }) {
     close?.setAttribute("title", gettext("Close"));
   });
   return map;
+}
+
+/** `html` in a span marked lang="ja" when it holds Japanese, so an English page says how to read it. */
+export function markJapanese(html) {
+  return isJapanese(html) ? `<span lang="ja">${html}</span>` : html;
+}
+
+export function isJapanese(text) {
+  return /[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]/.test(String(text ?? ""));
+}
+
+/** The credits fold behind an ⓘ button on a phone (the CSS shows them always on a wide screen). */
+function addCreditsButton(map) {
+  const container = map.getContainer();
+  const attribution = map.attributionControl.getContainer();
+  attribution.id = `${container.id}-credits`;
+  container.classList.add("credits-folded");
+  const control = L.control({ position: "bottomright" });
+  control.onAdd = () => {
+    const button = L.DomUtil.create("button", "credits-button");
+    button.type = "button";
+    button.textContent = "i";
+    button.setAttribute("aria-label", gettext("Credits"));
+    button.title = gettext("Credits");
+    button.setAttribute("aria-controls", attribution.id);
+    button.setAttribute("aria-expanded", "false");
+    L.DomEvent.disableClickPropagation(button);
+    button.addEventListener("click", () => {
+      const folded = container.classList.toggle("credits-folded");
+      button.setAttribute("aria-expanded", String(!folded));
+    });
+    return button;
+  };
+  control.addTo(map);
 }
 
 /** A line over the map for loading and error messages, announced by screen readers. */
