@@ -68,10 +68,10 @@ class FeatureAdmin(MapAdmin):
 
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
-    list_display = ("user", "name", "municipality")
+    list_display = ("user", "name", "municipality", "ward")
     list_filter = ("name", "municipality")
-    search_fields = ("user__username", "municipality__name_ja")
-    autocomplete_fields = ("municipality",)
+    search_fields = ("user__username", "municipality__name_ja", "ward__name_ja")
+    autocomplete_fields = ("municipality", "ward")
 
 
 @admin.register(HazardAdvice)

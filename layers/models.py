@@ -176,12 +176,24 @@ class Role(models.Model):
         blank=True,
         related_name="staff_roles",
     )
+    # A 区役所's disaster staff work on their ward's shelters only (designated cities: 大阪市, 堺市).
+    ward = models.ForeignKey(
+        Ward,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="staff_roles",
+        help_text=_("Disaster staff of a ward office: only this ward's shelters."),
+    )
 
     class Meta:
         verbose_name = _("staff role")
         verbose_name_plural = _("staff roles")
         constraints = [
-            models.UniqueConstraint(fields=["user", "name", "municipality"], name="role_unique_per_user"),
+            # NULLS NOT DISTINCT: one prefecture-wide (or city-wide) role of a kind per user, not many.
+            models.UniqueConstraint(
+                fields=["user", "name", "municipality", "ward"], name="role_unique_per_user", nulls_distinct=False
+            ),
             models.CheckConstraint(
                 condition=models.Q(name="prefecture_admin", municipality__isnull=True)
                 | (~models.Q(name="prefecture_admin") & models.Q(municipality__isnull=False)),
@@ -191,7 +203,14 @@ class Role(models.Model):
 
     def __str__(self):
         where = self.municipality.name_ja if self.municipality_id else "大阪府"
+        if self.ward_id:
+            where += self.ward.name_ja
         return f"{self.user} — {self.get_name_display()} ({where})"
+
+    def clean(self):
+        misplaced = self.ward_id and self.ward.municipality_id != self.municipality_id
+        if self.ward_id and (self.name != self.Name.DISASTER_STAFF or misplaced):
+            raise ValidationError({"ward": _("A ward scopes the disaster staff of the city it belongs to.")})
 
 
 class ShelterStatus(models.Model):

@@ -2,7 +2,8 @@
 
 - Prefecture administrators (and Django superusers) may change everything.
 - Municipal data editors may import and publish layers for their own municipality.
-- Municipal disaster staff may update the status of their own municipality's shelters.
+- Municipal disaster staff may update the status of their own municipality's shelters; staff of a
+  ward office (区役所) of a designated city, those of their ward only.
 """
 
 from .models import Municipality, Role
@@ -13,7 +14,7 @@ def _roles(user):
         return []
     cached = getattr(user, "_map_roles_cache", None)
     if cached is None:
-        cached = list(Role.objects.filter(user=user).values_list("name", "municipality_id"))
+        cached = list(Role.objects.filter(user=user).values_list("name", "municipality_id", "ward_id"))
         user._map_roles_cache = cached
     return cached
 
@@ -21,11 +22,11 @@ def _roles(user):
 def is_prefecture_admin(user) -> bool:
     if user and user.is_authenticated and user.is_active and user.is_superuser:
         return True
-    return any(name == Role.Name.PREFECTURE_ADMIN for name, _ in _roles(user))
+    return any(name == Role.Name.PREFECTURE_ADMIN for name, _m, _w in _roles(user))
 
 
 def _municipality_ids_with(user, role_name) -> set[int]:
-    return {mid for name, mid in _roles(user) if name == role_name}
+    return {mid for name, mid, _w in _roles(user) if name == role_name}
 
 
 def can_edit_layer(user, layer, municipality) -> bool:
@@ -41,7 +42,15 @@ def can_update_status(user, shelter) -> bool:
     """May `user` change the live status of `shelter` (a Feature of a shelter layer)?"""
     if is_prefecture_admin(user):
         return True
-    return shelter.municipality_id in _municipality_ids_with(user, Role.Name.DISASTER_STAFF)
+    return any(
+        name == Role.Name.DISASTER_STAFF and mid == shelter.municipality_id and ward in (None, shelter.ward_id)
+        for name, mid, ward in _roles(user)
+    )
+
+
+def staff_ward_ids(user) -> set[int]:
+    """The wards `user` is disaster staff of, when scoped to wards (empty: whole municipalities)."""
+    return {ward for name, _m, ward in _roles(user) if name == Role.Name.DISASTER_STAFF and ward}
 
 
 def editable_municipalities(user, role_name=Role.Name.DATA_EDITOR):

@@ -6,25 +6,41 @@ version it was based on; a stale one is shown back with the current state, never
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db.models import Case, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..kinds import get_kind
-from ..models import Role, ShelterStatus
-from ..permissions import can_update_status, editable_municipalities
+from ..models import Role, ShelterStatus, Ward
+from ..permissions import can_update_status, editable_municipalities, staff_ward_ids
 from ..status import service
-from ..status.vocabulary import OPEN_STATES
+from ..status.vocabulary import OPEN_STATES, Opening
 
 COUNT_STEPS = (-10, -1, 1, 10)
+PAGE_SIZE = 50  # shelters per page of the list
+BULK_MAX = 500  # shelters one bulk action may change; narrow the filter for more
 
 
 def _my_shelters(user):
     return service.shelter_features().filter(municipality__in=editable_municipalities(user, Role.Name.DISASTER_STAFF))
 
 
-def _with_status(features):
-    """Pair each feature with its status record (or an unsaved not-open one) and its public state."""
+def with_live_status(shelters):
+    """Each shelter's stored opening status (未開設 where staff never reported) as `live_status`, so the
+    database filters by it. Only where a filter needs it: computing it for every row skipped by a deep
+    page's OFFSET costs seconds at 100,000 shelters."""
+    stored = ShelterStatus.objects.filter(municipality_id=OuterRef("municipality_id"), source_id=OuterRef("source_id"))
+    return shelters.annotate(
+        live_status=Coalesce(Subquery(stored.values("opening_status")[:1]), Value(Opening.NOT_OPEN))
+    )
+
+
+def _with_status(features, user=None):
+    """Pair each feature with its status record (or an unsaved not-open one), its public state and
+    whether `user` may change it."""
     features = list(features)
     stored = {
         (s.municipality_id, s.source_id): s
@@ -37,26 +53,60 @@ def _with_status(features):
         status = stored.get((feature.municipality_id, feature.source_id)) or ShelterStatus(
             municipality_id=feature.municipality_id, source_id=feature.source_id
         )
-        rows.append({"feature": feature, "status": status, "state": service.state_of(status, feature)})
+        status.municipality = feature.municipality  # the same row: no query per shelter
+        rows.append({
+            "feature": feature,
+            "status": status,
+            "state": service.state_of(status, feature),
+            "designation": _designation_label(feature),
+            "editable": user is None or can_update_status(user, feature),
+        })  # fmt: skip
     return rows
 
 
-def _filtered(request, shelters):
-    q = request.GET.get("q", "").strip()[:100]
+def _designation_label(feature):
+    code = get_kind("shelter").fields_by_name["designation"].code(feature.properties.get("designation") or "")
+    if code is None:
+        return ""
+    return code.label_en if get_language() == "en" else code.label_ja
+
+
+def _filtered(user, query, shelters):
+    """The shelters matching the filters in `query`, all in the database (so counts and pages are true),
+    the user's own ward first for the staff of a ward office."""
+    q = query.get("q", "").strip()[:100]
     if q:
         shelters = shelters.filter(Q(name__icontains=q) | Q(name_kana__icontains=q) | Q(address__icontains=q))
-    disaster = request.GET.get("disaster")
-    if disaster:
+    if disaster := query.get("disaster"):
         shelters = shelters.filter(properties__disasters__contains=[disaster])
-    designation = request.GET.get("designation")
-    if designation:
+    if designation := query.get("designation"):
         shelters = shelters.filter(properties__designation=designation)
-    return shelters.order_by("municipality__code", "name")
+    if ward := query.get("ward"):
+        shelters = shelters.filter(ward__code=ward)
+    status = query.get("status")
+    if status == "open_now":
+        shelters = with_live_status(shelters).filter(live_status__in=OPEN_STATES)
+    elif status in Opening.values:
+        shelters = with_live_status(shelters).filter(live_status=status)
+    order = ["municipality__code", "name", "pk"]
+    if own_wards := staff_ward_ids(user):
+        shelters = shelters.annotate(own_ward=Case(When(ward_id__in=own_wards, then=0), default=1))
+        order.insert(0, "own_ward")
+    return shelters.order_by(*order)
 
 
-def _filter_choices():
+def _filter_choices(user):
     fields = get_kind("shelter").fields_by_name
-    return {"disasters": fields["disasters"].codes, "designations": fields["designation"].codes}
+    municipalities = editable_municipalities(user, Role.Name.DISASTER_STAFF)
+    return {
+        "disasters": fields["disasters"].codes,
+        "designations": fields["designation"].codes,
+        "wards": Ward.objects.filter(municipality__in=municipalities)
+        .select_related("municipality")
+        .defer("geom", "municipality__geom")
+        .order_by("code"),
+        "statuses": [("open_now", _("Open now (open or always open)")), *Opening.choices],
+    }
 
 
 @login_required
@@ -64,15 +114,17 @@ def shelter_list(request):
     mine = _my_shelters(request.user)
     if not mine.exists():
         raise PermissionDenied
-    rows = _with_status(_filtered(request, mine)[:500])
-    status_filter = request.GET.get("status")
-    if status_filter:
-        rows = [r for r in rows if r["state"]["status"] == status_filter]
-    return render(
-        request,
-        "staff/shelter_list.html",
-        {"rows": rows, "statuses": ShelterStatus.Opening.choices, **_filter_choices(), "query": request.GET},
-    )
+    page = Paginator(_filtered(request.user, request.GET, mine), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "rows": _with_status(page.object_list, request.user),
+        "page": page,
+        "query": request.GET,
+        "query_without_page": query.urlencode(),
+        **_filter_choices(request.user),
+    }
+    return render(request, "staff/shelter_list.html", context)
 
 
 def _changes_from(post, base_count):
@@ -97,7 +149,7 @@ def shelter_detail(request, pk):
     feature = get_object_or_404(service.shelter_features(), pk=pk)
     if not can_update_status(request.user, feature):
         raise PermissionDenied
-    context = {"feature": feature, "statuses": ShelterStatus.Opening.choices, "steps": COUNT_STEPS}
+    context = {"feature": feature, "statuses": Opening.choices, "steps": COUNT_STEPS}
     http_status = 200
     if request.method == "POST":
         try:
@@ -116,39 +168,56 @@ def shelter_detail(request, pk):
             # Show what is stored now, and offer to re-apply exactly what this person asked for.
             context["conflict"] = _changes_from(request.POST, base_count)
             http_status = 409
-    (row,) = _with_status([feature])
+    (row,) = _with_status([feature], request.user)
     context.update(row)
     return render(request, "staff/shelter_detail.html", context, status=http_status)
 
 
-BULK_ACTIONS = {"open": ShelterStatus.Opening.OPEN, "close": ShelterStatus.Opening.CLOSED}
+BULK_ACTIONS = {"open": Opening.OPEN, "close": Opening.CLOSED}
+
+
+def _bulk_candidates(user, query, mine, action):
+    """What a bulk action could change: the filtered shelters not yet in the state it sets."""
+    shelters = with_live_status(_filtered(user, query, mine))
+    if action == "close":
+        return shelters.filter(live_status__in=OPEN_STATES)
+    return shelters.exclude(live_status__in=OPEN_STATES)
 
 
 @login_required
 def shelter_bulk(request):
-    action = request.POST.get("action") or request.GET.get("action")
-    if action not in BULK_ACTIONS:
-        action = "open"
+    """Three steps: choose (nothing ticked), review exactly what will change, confirm."""
+    data = request.POST if request.method == "POST" else request.GET
+    action = data.get("action") if data.get("action") in BULK_ACTIONS else "open"
     mine = _my_shelters(request.user)
+    if not mine.exists():
+        raise PermissionDenied
+    target = BULK_ACTIONS[action]
     if request.method == "POST" and request.POST.get("confirm"):
         applied, refused = [], []
-        for item in request.POST.getlist("shelter"):
+        for item in request.POST.getlist("shelter")[:BULK_MAX]:
             pk, _sep, version = item.partition(":")
-            feature = mine.filter(pk=pk).first()
-            if feature is None or not version.isdigit():
+            feature = mine.filter(pk=pk).first() if pk.isdigit() else None
+            if feature is None or not version.isdigit() or not can_update_status(request.user, feature):
                 continue
             try:
-                service.update_status(feature, {"opening_status": BULK_ACTIONS[action]}, int(version), request.user)
+                service.update_status(feature, {"opening_status": target}, int(version), request.user)
                 applied.append(feature)
             except service.StaleVersion:
                 refused.append(feature)
         return render(request, "staff/shelter_bulk_done.html", {"applied": applied, "refused": refused})
-    if action == "close":
-        candidates = [r for r in _with_status(_filtered(request, mine)) if r["state"]["status"] in OPEN_STATES]
-    else:
-        candidates = [r for r in _with_status(_filtered(request, mine)) if r["state"]["status"] not in OPEN_STATES]
-    return render(
-        request,
-        "staff/shelter_bulk.html",
-        {"action": action, "rows": candidates, **_filter_choices(), "query": request.GET},
-    )
+    candidates = _bulk_candidates(request.user, data, mine, action)
+    context = {"action": action, "target_label": Opening(target).label, "query": data, **_filter_choices(request.user)}
+    if request.method == "POST" and request.POST.get("review"):
+        if request.POST.get("everything"):
+            chosen = list(candidates[: BULK_MAX + 1])
+        else:
+            ids = [int(i) for i in request.POST.getlist("shelter") if i.isdigit()]
+            chosen = list(candidates.filter(pk__in=ids[: BULK_MAX + 1]))
+        rows = [r for r in _with_status(chosen[:BULK_MAX], request.user) if r["editable"]]
+        context.update(rows=rows, too_many=len(chosen) > BULK_MAX)
+        return render(request, "staff/shelter_bulk_review.html", context)
+    total = candidates.count()
+    rows = _with_status(candidates[:BULK_MAX], request.user)
+    context.update(rows=[r for r in rows if r["editable"]], total=total, too_many=total > BULK_MAX)
+    return render(request, "staff/shelter_bulk.html", context)

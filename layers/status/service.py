@@ -45,7 +45,9 @@ class StaleVersion(StatusError):
 
 def shelter_features():
     kinds = [slug for slug, kind in KINDS.items() if kind.live_status]
-    return Feature.objects.filter(layer__kind__in=kinds).select_related("municipality", "layer", "ward")
+    # The boundaries of the municipality and ward are never needed here, and are large.
+    related = Feature.objects.filter(layer__kind__in=kinds).select_related("municipality", "layer", "ward")
+    return related.defer("municipality__geom", "ward__geom")
 
 
 def capacity_of(feature: Feature | None, status: ShelterStatus | None) -> int | None:
