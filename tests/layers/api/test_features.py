@@ -179,3 +179,46 @@ def test_one_feature_is_the_same_feature_as_in_the_collection(client, db):
 def test_an_unknown_feature_is_404(client, db, feature_id):
     response = client.get(f"/api/layers/shelters/features/{feature_id}/")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_a_cql2_filter_narrows_the_geojson_like_the_ogc_api(client, db):
+    text = "park_type IS NOT NULL AND opened_year >= 2000 AND area_m2 < 1000"
+    body = features(client, "parks", filter=text, limit=10000)
+    ogc = client.get("/ogc/collections/parks/items", {"filter": text, "limit": 10000}).json()
+    assert {f["id"] for f in body["features"]} == {f["id"] for f in ogc["features"]} != set()
+    for feature in body["features"]:
+        assert feature["properties"]["opened_year"] >= 2000 and feature["properties"]["area_m2"] < 1000
+    as_json = features(
+        client,
+        "parks",
+        limit=10000,
+        filter='{"op": ">=", "args": [{"property": "opened_year"}, 2000]}',
+        **{"filter-lang": "cql2-json"},
+    )
+    assert {f["id"] for f in body["features"]} <= {f["id"] for f in as_json["features"]}
+
+
+def test_the_csv_export_takes_the_same_filter(client, db):
+    text = "designation = 'shelter' AND municipality = '27205'"
+    rows = _csv(client.get(URL.format("shelters"), {"format": "csv", "filter": text}), "utf-8-sig")
+    expected = Feature.objects.filter(
+        layer__slug="shelters", properties__designation="shelter", municipality__code="27205"
+    )
+    assert len(rows) - 1 == expected.count() > 0
+    assert {row[1] for row in rows[1:]} == set(expected.values_list("source_id", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ({"filter": "designation ="}, "invalid_parameter"),
+        ({"filter": "colour = 'red'"}, "unknown_property"),
+        ({"filter": "name = 'x'", "filter-lang": "sql"}, "invalid_parameter"),
+    ],
+)
+def test_a_bad_cql2_filter_is_400_on_geojson_and_csv(client, db, query, code):
+    for extra in ({}, {"format": "csv"}):
+        response = client.get(URL.format("shelters"), {**query, **extra})
+        assert response.status_code == 400
+        error = response.json()["error"]
+        assert error["code"] == code and error["parameter"] == next(reversed(query))

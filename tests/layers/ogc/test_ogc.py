@@ -133,3 +133,96 @@ def test_gdal_oapif_lists_every_layer_and_ogr2ogr_copies_one(live_app, tmp_path)
 def _count_live(base, slug):
     with urllib.request.urlopen(f"{base}/ogc/collections/{slug}/items?limit=1") as response:
         return json.load(response)["numberMatched"]
+
+
+@pytest.mark.skipif(shutil.which("ogr2ogr") is None, reason="GDAL command-line tools are not installed")
+def test_gdal_sends_an_attribute_filter_to_the_server_as_cql(live_app, db, tmp_path):
+    """ogr2ogr -where: GDAL reads filter-lang from the API definition and sends the filter to the server."""
+    out = tmp_path / "kindergartens.geojson"
+    copy = subprocess.run(
+        [
+            "ogr2ogr",
+            "-f",
+            "GeoJSON",
+            "-oo",
+            "PAGE_SIZE=1000",
+            "-where",
+            "facility_type = '幼稚園'",
+            str(out),
+            f"OAPIF:{live_app}/ogc/",
+            "childcare",
+            "--debug",
+            "on",
+        ],
+        capture_output=True,
+        text=True,
+        env=_gdal_env(),
+        timeout=120,
+    )
+    assert copy.returncode == 0, copy.stderr
+    fetched = [line for line in copy.stderr.splitlines() if "/collections/childcare/items" in line]
+    assert any("filter=" in line and "filter-lang=cql-text" in line for line in fetched), copy.stderr[-3000:]
+    assert "evaluated on client side" not in copy.stderr
+    copied = json.loads(out.read_text())["features"]
+    expected = Feature.objects.filter(layer__slug="childcare", properties__facility_type="幼稚園").count()
+    assert len(copied) == expected > 0
+    assert {f["properties"]["facility_type"] for f in copied} == {"幼稚園"}
+
+
+@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="GDAL command-line tools are not installed")
+def test_ogrinfo_where_with_and_counts_what_the_database_holds(live_app, db):
+    listing = subprocess.run(
+        [
+            "ogrinfo",
+            "-ro",
+            "-so",
+            "-oo",
+            "PAGE_SIZE=1000",
+            "-where",
+            "designation = 'shelter' AND municipality = '27205'",
+            f"OAPIF:{live_app}/ogc/",
+            "shelters",
+        ],
+        capture_output=True,
+        text=True,
+        env=_gdal_env(),
+        timeout=120,
+    )
+    assert listing.returncode == 0, listing.stderr
+    shelters = Feature.objects.filter(layer__slug="shelters", properties__designation="shelter")
+    expected = shelters.filter(municipality__code="27205").count()
+    assert expected > 0 and f"Feature Count: {expected}\n" in listing.stdout, listing.stdout
+
+
+def test_owslib_lists_queryables_and_filters_in_another_crs(live_app):
+    from owslib.ogcapi.features import Features
+
+    api = Features(f"{live_app}/ogc/")
+    queryables = api.collection_queryables("shelters")
+    assert queryables["properties"]["designation"]["enum"] == ["emergency_site", "shelter"]
+    assert {"disasters", "name", "municipality", "geometry"} <= set(queryables["properties"])
+    assert set(api.collection_queryables("parks")["properties"]) >= {"park_type", "area_m2", "opened_year"}
+
+    zone_vi = "http://www.opengis.net/def/crs/EPSG/0/6674"
+    items = api.collection_items("parks", filter="opened_year >= 2000", crs=zone_vi, limit=5)
+    assert api.response_headers["Content-Crs"] == f"<{zone_vi}>"
+    assert all(f["properties"]["opened_year"] >= 2000 for f in items["features"]) and items["features"]
+    northing, easting = items["features"][0]["geometry"]["coordinates"]
+    assert -200_000 < northing < 0 and -100_000 < easting < 100_000
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter", "words"),
+    [
+        ({"filter": "designation = 'shelter' AND"}, "filter", "not valid cql2-text"),
+        ({"filter": "colour = 'red'"}, "filter", "unknown property 'colour'"),
+        ({"crs": "http://www.opengis.net/def/crs/EPSG/0/3857"}, "crs", "not offered"),
+    ],
+)
+def test_the_live_server_answers_bad_filters_and_crs_with_400(live_app, query, parameter, words):
+    from owslib.ogcapi.features import Features
+
+    with pytest.raises(RuntimeError) as raised:
+        Features(f"{live_app}/ogc/").collection_items("shelters", **query)
+    error = json.loads(str(raised.value))["error"]
+    assert error["parameter"] == parameter and words in error["message"]
