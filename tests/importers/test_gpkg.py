@@ -50,3 +50,14 @@ def test_the_readable_layer_of_that_geopackage_can_still_be_chosen(db, tmp_path,
     result = run_import(path, layer=layer, municipality=suita, options=ImportOptions(layer_name="parks"))
     assert result.published, [str(f) for f in result.errors]
     assert Feature.objects.get(layer=layer).name == "吹田の広場"
+
+
+def test_a_damaged_geopackage_is_refused_without_naming_server_paths(db, tmp_path, suita):
+    path = geopackage_with_virtual_table(tmp_path)
+    data = bytearray(path.read_bytes())
+    data[100:4096] = b"\x00" * (4096 - 100)  # the first page after the header: the schema
+    path.write_bytes(bytes(data))
+    result = run_import(path, layer=make_layer(slug="t-parks", kind="park", category="parks"), municipality=suita)
+    (error,) = result.errors
+    assert error.code == "unreadable_file" and "parks.gpkg" in error.message_en
+    assert str(tmp_path) not in error.message_en + error.message_ja

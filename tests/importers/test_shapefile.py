@@ -88,3 +88,33 @@ def test_shapes_missing_from_the_shp_are_refused_naming_both_counts(db, tmp_path
     (error,) = result.errors
     assert error.code == "shapefile_counts_differ"
     assert "3 shapes" in error.message_en and "510 records" in error.message_en
+
+
+def test_index_that_does_not_match_the_shapes_is_refused(db, tmp_path, osaka):
+    parts = kindergarten_parts()
+    shx = bytearray(parts["kindergarten.shx"])
+    shx[100 + 8 * 4 : 100 + 8 * 4] = b"\x00\x00"  # two bytes in the 5th entry: it and the rest point elsewhere
+    del shx[-2:]  # the same number of entries, as a damaged copy often has
+    damaged = {**parts, "kindergarten.shx": bytes(shx)}
+    layer = childcare_layer()
+    result = run_import(zip_files(tmp_path / "k.zip", damaged), layer=layer, municipality=osaka)
+    (error,) = result.errors
+    assert (error.code, error.row) == ("shapefile_index_mismatch", 5)
+    assert "kindergarten.shx" in error.message_en and "record 5" in error.message_en
+    assert not Feature.objects.filter(layer=layer).exists()
+
+
+def test_dbf_whose_records_are_not_where_its_header_says_is_refused(db, tmp_path, osaka):
+    parts = kindergarten_parts()
+    dbf = bytearray(parts["kindergarten.dbf"])
+    _count, header_length, record_length = struct.unpack_from("<IHH", dbf, 4)
+    at = header_length + 10 * record_length  # a stray byte where the 11th record should begin
+    dbf[at:at] = b"X"
+    result = run_import(
+        zip_files(tmp_path / "k.zip", {**parts, "kindergarten.dbf": bytes(dbf)}),
+        layer=childcare_layer(),
+        municipality=osaka,
+    )
+    (error,) = result.errors
+    assert (error.code, error.row) == ("dbf_damaged", 11)
+    assert "kindergarten.dbf" in error.message_en
