@@ -13,6 +13,7 @@ import shapely
 from django.conf import settings
 from django.db import transaction
 
+from layers.kinds import KINDS
 from layers.models import Layer, Municipality
 
 from . import crs as crs_module
@@ -84,6 +85,7 @@ def run_import(
             run.file_name, run.file_sha256 = upload.name, upload.sha256
             table = read_upload(upload)
             run.file_format, run.encoding = table.format, table.encoding
+            _check_format_fits(kind, table.format, upload.name)
             result.findings.extend(table.notes)
             rows = iter(table.rows)
             first = next(rows, None)
@@ -134,6 +136,31 @@ def run_import(
         result.findings.append(_unexpected(exc, run.file_name))
         return _finish(result, ImportRun.Status.REFUSED)
     return result
+
+
+def _check_format_fits(kind, table_format, file_name):
+    """A format only one kind takes (PLATEAU buildings) goes to that kind, and that kind takes nothing else."""
+    owner = next((k for k in KINDS.values() if k.dedicated_format == table_format), None)
+    if owner is not None and owner is not kind:
+        raise ImportRefused(
+            Finding(
+                "wrong_layer_for_file",
+                f"{file_name}: この形式（{table_format}）は「{owner.label_ja}」のレイヤーにしか取り込めません"
+                f"（このレイヤーは「{kind.label_ja}」です）",
+                f"{file_name}: this format ({table_format}) belongs in a layer of kind “{owner.label_en}”, "
+                f"not “{kind.label_en}”",
+            )
+        )
+    if kind.dedicated_format and table_format != kind.dedicated_format:
+        raise ImportRefused(
+            Finding(
+                "wrong_file_for_layer",
+                f"{file_name}: 「{kind.label_ja}」のレイヤーには {kind.dedicated_format} 形式のファイルだけを"
+                f"取り込めます（このファイルは {table_format}）",
+                f"{file_name}: a layer of kind “{kind.label_en}” takes only {kind.dedicated_format} files "
+                f"(this one is {table_format})",
+            )
+        )
 
 
 def _unexpected(exc, file_name, row=None) -> Finding:

@@ -23,9 +23,6 @@ from .base import SourceRow, SourceTable
 
 # GDAL would recode shapefile text by its own guess; we decide the encoding (see shapefile.py).
 lgdal.CPLSetConfigOption(b"SHAPE_ENCODING", b"")
-# Dates and times as the file writes them: GDAL's parsed date types drop the text, and GeoDjango's
-# wrapper raises TypeError on a null time.
-lgdal.CPLSetConfigOption(b"OGR_GEOJSON_DATE_AS_STRING", b"YES")
 
 
 def _c_function(name, restype, argtypes):

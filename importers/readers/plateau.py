@@ -1,4 +1,5 @@
-"""PLATEAU CityGML hazard files (i-UR uro/urf): 洪水・津波・高潮・内水浸水想定区域 and 土砂災害警戒区域.
+"""PLATEAU CityGML hazard files (i-UR uro/urf): 洪水・津波・高潮・内水浸水想定区域 and 土砂災害警戒区域, and
+building models whose buildings carry the assumed inundation (plateau_buildings.py).
 
 Read with lxml, never with GDAL's GML driver: no DTD, no entities, no network, and a document with a
 DOCTYPE is refused. The file is streamed one city object at a time, so no whole DOM is kept.
@@ -21,6 +22,7 @@ from pyproj.exceptions import CRSError
 from ..crs import label as crs_label
 from ..crs import parse_srs_option
 from ..report import Finding, ImportRefused, file_error
+from . import plateau_buildings as buildings
 from .base import SourceRow, SourceTable
 
 FORMAT = "plateau"
@@ -126,6 +128,20 @@ def read(upload) -> SourceTable:
         _read_file(path, display_name, state)
         if len(state.rows) >= state.limit:
             break
+    if state.rows and state.buildings_with_risk and state.buildings_with_risk != len(state.rows):
+        raise file_error(
+            "plateau_mixed",
+            f"{upload.name}: 建物（bldg）と災害リスク区域が混ざっています。別々のレイヤーに取り込んでください",
+            f"{upload.name}: buildings (bldg) and hazard areas are mixed; import them into separate layers",
+        )
+    if not state.rows and state.buildings_seen:
+        raise file_error(
+            "no_building_risk",
+            f"{upload.name}: {state.buildings_seen} 棟の建物のどれにも浸水想定の属性"
+            "（uro:buildingDisasterRiskAttribute / uro:bldgDisasterRiskAttribute）がありません",
+            f"{upload.name}: none of its {state.buildings_seen} buildings carries an assumed-inundation attribute "
+            "(uro:buildingDisasterRiskAttribute / uro:bldgDisasterRiskAttribute)",
+        )
     if not state.rows:
         skipped = ", ".join(sorted(state.skipped)) or "-"
         raise file_error(
@@ -136,7 +152,11 @@ def read(upload) -> SourceTable:
             f"areas); skipped: {skipped}",
         )
     srs = state.table_srs or _srs_from_name(PLATEAU_SRS)
-    return SourceTable(FORMAT, COLUMNS, iter(state.rows), encoding="utf-8", crs=srs.crs, notes=state.notes())
+    if state.buildings_with_risk:
+        table_format, columns = buildings.FORMAT, buildings.COLUMNS
+    else:
+        table_format, columns = FORMAT, COLUMNS
+    return SourceTable(table_format, columns, iter(state.rows), encoding="utf-8", crs=srs.crs, notes=state.notes())
 
 
 @dataclass(frozen=True)
@@ -187,6 +207,8 @@ class _ReadState:
     srs_assumed: bool = False
     rank_org_rows: int = 0
     skipped: set[str] = field(default_factory=set)
+    buildings_seen: int = 0
+    buildings_with_risk: int = 0
 
     def default_srs(self) -> _Srs:
         """For geometry with no srsName anywhere above it: the uploader's choice, else PLATEAU's 6697."""
@@ -219,6 +241,18 @@ class _ReadState:
                     "their codes were taken as the depth rank. Check the legend: they may differ from the standard six",
                     severity="warning",
                     field="depth_rank",
+                )
+            )
+        if self.buildings_with_risk and self.buildings_seen > self.buildings_with_risk:
+            without = self.buildings_seen - self.buildings_with_risk
+            notes.append(
+                Finding(
+                    "buildings_without_risk",
+                    f"浸水想定の属性がない建物 {without} 棟は取り込みませんでした（浸水が想定されていない建物です）",
+                    f"{without} building(s) without an assumed-inundation attribute were skipped "
+                    "(no inundation is assumed there)",
+                    severity="warning",
+                    value=str(without),
                 )
             )
         missing = sorted(self.codelists.missing)
@@ -328,7 +362,15 @@ def _read_file(path: Path, display_name, state: _ReadState):
         city_object = next((c for c in member if isinstance(c.tag, str)), None)
         if city_object is None:
             continue
-        attributes = _hazard_attributes(city_object, file_type, state)
+        if buildings.is_building(city_object):
+            state.buildings_seen += 1
+            gml_id = city_object.get(f"{{{GML_NAMESPACE}}}id") or _gml_id(city_object)
+            attributes = buildings.building_attributes(city_object, gml_id, state.codelists.label)
+            if attributes is None:
+                continue
+            state.buildings_with_risk += 1
+        else:
+            attributes = _hazard_attributes(city_object, file_type, state)
         if attributes is None:
             state.skipped.add(_local(city_object))
             continue

@@ -1,6 +1,7 @@
 """Shapefiles as they are found: null-shape records, and parts that disagree on how many records there are."""
 
 import struct
+import subprocess
 import zipfile
 
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from importers.pipeline import run_import
 from layers.models import Feature, Municipality
 from tests.conftest import FIXTURES
-from tests.factories import make_layer, zip_files
+from tests.factories import OSAKA_KITA_POINT, make_layer, point_feature, write_geojson, zip_files
 
 KINDERGARTEN_ZIP = FIXTURES / "childcare/osaka_city_kindergarten_epsg6674.zip"
 
@@ -118,3 +119,27 @@ def test_dbf_whose_records_are_not_where_its_header_says_is_refused(db, tmp_path
     (error,) = result.errors
     assert (error.code, error.row) == ("dbf_damaged", 11)
     assert "kindergarten.dbf" in error.message_en
+
+
+def test_a_date_gdal_cannot_parse_is_a_warning_and_the_row_is_read(db, tmp_path, osaka):
+    source = write_geojson(
+        tmp_path / "src.geojson",
+        [
+            point_feature(*OSAKA_KITA_POINT, 施設名="うめだ保育園", 開設日="2019-04-01"),
+            point_feature(OSAKA_KITA_POINT[0] + 0.001, OSAKA_KITA_POINT[1], 施設名="きた保育園", 開設日="2019-04-02"),
+        ],
+    )
+    subprocess.run(
+        ["ogr2ogr", "-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8", str(tmp_path / "hoiku.shp"), str(source)],
+        check=True,
+        capture_output=True,
+    )
+    dbf = tmp_path / "hoiku.dbf"
+    dbf.write_bytes(dbf.read_bytes().replace(b"20190402", b"R1.05.01"))  # a 和暦 date typed into a date field
+    parts = {p.name: p for p in tmp_path.glob("hoiku.*")}
+    layer = childcare_layer()
+    result = run_import(zip_files(tmp_path / "hoiku.zip", parts), layer=layer, municipality=osaka)
+    assert result.published, [str(f) for f in result.errors]
+    (warning,) = [f for f in result.findings if f.code == "unreadable_value"]
+    assert (warning.row, warning.field, warning.severity) == (2, "開設日", "warning")
+    assert Feature.objects.filter(layer=layer).count() == 2
