@@ -22,6 +22,7 @@ from ..api.selection import Selection
 from ..models import Feature, HazardAdvice, Layer, Municipality, Ward
 from ..status.service import feed_fingerprint
 from ..status.vocabulary import opening_label
+from .building_exposure import building_at
 from .nearest import (
     HAZARD_FIELD,
     SHELTER_DISASTER_FOR_HAZARD,
@@ -194,6 +195,7 @@ def _report(point: Point, lang: str) -> dict:
             "municipality": None,
             "ward": None,
             "hazards": [],
+            "building": None,
             "sample_data": False,
             "notes": [],
         }
@@ -221,6 +223,7 @@ def _report(point: Point, lang: str) -> dict:
         "municipality": _place(municipality),
         "ward": _place(ward) if ward else None,
         "hazards": hazards,
+        "building": building_at(point, lang, _source),
         "sample_data": sample,
         "notes": notes,
     }

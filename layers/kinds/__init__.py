@@ -1,10 +1,10 @@
 """The registry of layer kinds. Adding a kind means adding its module and one line here."""
 
-from . import childcare, clinic, hazard_zone, park, shelter
+from . import building_hazard, childcare, clinic, hazard_zone, park, shelter
 from .base import LayerKind
 
 KINDS: dict[str, LayerKind] = {
-    module.KIND.slug: module.KIND for module in (shelter, hazard_zone, childcare, park, clinic)
+    module.KIND.slug: module.KIND for module in (shelter, hazard_zone, building_hazard, childcare, park, clinic)
 }
 
 

@@ -109,6 +109,9 @@ class LayerKind:
     # Optional: fills properties the files imply but do not state (e.g. a designation read from the ID).
     # Called as derive(source_id, properties, attributes) with the row's raw attributes; returns additions.
     derive: Callable[[str, dict, dict], dict] | None = None
+    # A reader's table format that only this kind takes, and this kind takes nothing else (PLATEAU
+    # building models: "plateau-bldg"). None: the general formats (CSV, GeoJSON, Shapefile, …).
+    dedicated_format: str | None = None
     fields_by_name: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

@@ -234,3 +234,30 @@ def test_a_prefecture_administrator_rewords_advice_in_the_admin(client, db):
     assert advice.action_en == "Leave before rain"
     form["level"] = "9"
     assert client.post(url, form).status_code == 200  # not a level any zone states: the form says so
+
+
+def test_the_report_names_the_building_at_the_point_with_its_real_depths(client, db):
+    """PLATEAU building models (real 大阪市 data): the depths assumed at the building, in three languages."""
+    from layers.models import Feature
+
+    building = Feature.objects.get(layer__slug="building-hazards", source_id="27100-bldg-555091")
+    point = building.geom.point_on_surface
+    texts = {}
+    for lang in ("ja", "en", "easy"):
+        body = client.get("/api/hazards/at/", {"lat": point.y, "lon": point.x, "lang": lang}).json()
+        texts[lang] = body["building"]["text"]
+        assert body["building"]["building_id"] == "27100-bldg-555091" and body["building"]["deepest_m"] == 5.675
+        assert "PLATEAU" in body["building"]["source"]["attribution"] and body["building"]["source"]["sample"] is False
+    assert texts["en"] == (
+        "This building: river flood up to 2.2 m (largest assumed rainfall), river flood up to 0.6 m (planned scale), "
+        "storm surge up to 5.7 m, tsunami up to 2.0 m"
+    )
+    assert texts["ja"] == (
+        "この建物の想定浸水深：洪水 最大2.2 m（想定最大規模）、洪水 最大0.6 m（計画規模）、"
+        "高潮 最大5.7 m、津波 最大2.0 m"
+    )
+    assert texts["easy"].startswith("この たてものの 水の 深さ：こう水で いちばん 深い とき 2.2 m")
+    page = client.get("/here", {"lat": point.y, "lon": point.x, "lang": "ja"}).content.decode()
+    assert texts["ja"] in page and "3D都市モデル（Project PLATEAU）大阪市（2022年度）" in page
+    outside = client.get("/api/hazards/at/", {"lat": 34.7025, "lon": 135.4959, "lang": "en"}).json()
+    assert outside["building"] is None

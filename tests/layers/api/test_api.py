@@ -82,7 +82,7 @@ def test_map_page_carries_the_catalogue_and_urls(client, db):
     response = client.get("/")
     assert response.status_code == 200
     assert response.context["map_config"]["urls"]["layers"] == "/api/layers/"
-    assert len(response.context["map_config"]["layers"]) == 5
+    assert len(response.context["map_config"]["layers"]) == Layer.objects.count() == 6
 
 
 def test_map_page_names_the_wards(client, db):
