@@ -7,7 +7,8 @@ from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from layers.models import Feature, Municipality, Role, ShelterStatus
-from tests.e2e.conftest import SCREENSHOTS, keep_local
+from layers.status.service import status_for, update_status
+from tests.e2e.conftest import SCREENSHOTS, keep_local, open_panel
 
 pytestmark = pytest.mark.e2e
 
@@ -101,3 +102,75 @@ def test_staff_opens_a_shelter_and_the_public_map_shows_it(browser, live_app, su
     resident.screenshot(path=SCREENSHOTS / "map-live-status-ja.png")
     staff_context.close()
     resident_context.close()
+
+
+def set_status(django_db_blocker, shelter, user, **changes):
+    """A staff update through the one writer of shelter status, committed for the server to see."""
+    with django_db_blocker.unblock():
+        current = status_for(shelter)
+        update_status(shelter, changes, current.version, user)
+
+
+def test_a_popup_follows_status_changes_while_open_and_after_reopening(browser, live_app, suita_staff, django_db_blocker):
+    user, shelter = suita_staff
+    resident_context, resident = new_page(browser, live_app, viewport={"width": 360, "height": 640}, is_mobile=True)
+    try:
+        resident.goto(f"{live_app}/")
+        resident.wait_for_function("() => window.osakaMap !== undefined")
+        resident.evaluate("() => window.osakaMap.ready.then(() => true)")
+        resident.evaluate(
+            "([lat, lon]) => window.osakaMap.map.setView([lat, lon], 17, {animate: false})",
+            [shelter.geom.y, shelter.geom.x],
+        )
+        resident.locator("#open-list").click()
+        resident.get_by_role("button", name=shelter.name).first.click()
+        popup = resident.locator(".leaflet-popup-content")
+        # No record yet: the map says so rather than guessing "not open".
+        expect(popup).to_contain_text("開設情報なし")
+
+        set_status(django_db_blocker, shelter, user, opening_status="open", evacuee_count=23)
+        expect(popup).to_contain_text("開設", timeout=10_000)
+        expect(popup).to_contain_text("23")
+        # The open shelter is drawn with its own symbol, over the dots.
+        expect(resident.locator(".open-shelter-icon")).to_have_count(1)
+
+        # Closed while the popup is closed: reopened, it shows the new state, not the one it had.
+        resident.locator(".leaflet-popup-close-button").click()
+        expect(popup).to_have_count(0)
+        set_status(django_db_blocker, shelter, user, opening_status="not_open", evacuee_count=0)
+        resident.wait_for_function(
+            "([m, id]) => window.osakaMap.liveStatus(m, id)?.status === 'not_open'",
+            arg=[shelter.municipality.code, shelter.source_id],
+            timeout=10_000,
+        )
+        open_panel(resident, "list")
+        resident.get_by_role("button", name=shelter.name).first.click()
+        expect(popup).to_contain_text("未開設")
+        expect(popup).not_to_contain_text("23")
+        expect(resident.locator(".open-shelter-icon")).to_have_count(0)
+        resident.screenshot(path=SCREENSHOTS / "map-phone-popup-after-status-change-ja.png")
+    finally:
+        resident_context.close()
+
+
+def test_open_only_shows_just_the_open_shelters(browser, live_app, suita_staff, django_db_blocker):
+    user, shelter = suita_staff
+    set_status(django_db_blocker, shelter, user, opening_status="open", evacuee_count=5)
+    context, page = new_page(browser, live_app, viewport={"width": 1280, "height": 800})
+    try:
+        page.goto(f"{live_app}/")
+        page.wait_for_function("() => window.osakaMap !== undefined")
+        page.evaluate("() => window.osakaMap.ready.then(() => true)")
+        page.wait_for_function("() => document.querySelectorAll('.open-shelter-icon').length === 1")
+        others = open_panel(page, "layers").locator('input[name="layer"]:checked:not([value="shelters"])')
+        for slug in [box.get_attribute("value") for box in others.all()]:
+            page.locator(f'input[name="layer"][value="{slug}"]').uncheck()
+        open_panel(page, "filters").get_by_label("開設中のみ").check()
+        page.locator("#open-list").click()
+        items = page.locator("#feature-list-items .feature-button")
+        expect(items).to_have_count(1)
+        expect(items.first).to_contain_text(shelter.name)
+        expect(page.locator(".open-shelter-icon")).to_have_count(1)
+        page.screenshot(path=SCREENSHOTS / "map-desktop-open-only-ja.png")
+    finally:
+        context.close()

@@ -1,9 +1,9 @@
 /** The catalogue's layers on the map: GeoJSON fetched page by page, drawn, and kept for the list view. */
 
 import { featureDetails } from "./popup.js";
-import { statusKey } from "./status-feed.js";
 import { markJapanese } from "./map.js";
-import { areaStyle, layerStyle, livePointStyle, pointSize } from "./styles.js";
+import { isOpen, statusKey } from "./status-feed.js";
+import { areaStyle, layerStyle, livePointStyle, openShelterIcon, pointSize } from "./styles.js";
 
 const L = globalThis.L;
 
@@ -34,6 +34,13 @@ function escapeHtml(text) {
   return String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Rebuilds an open popup from its content function, keeping the keyboard focus in it. */
+function refreshPopup(popup) {
+  const hadFocus = popup.getElement()?.contains(document.activeElement);
+  popup.update();
+  if (hadFocus) popup.getElement()?.querySelector(".popup-title")?.focus({ preventScroll: true });
+}
+
 /** One catalogue layer: loads once, then shows and hides its Leaflet layer. */
 export class MapLayer {
   constructor(entry, index, { municipalityName, pageSize }) {
@@ -48,6 +55,15 @@ export class MapLayer {
     this.size = null;
     this.zoom = 0;
     this.live = new Map(); // statusKey → live status, for layers whose kind has one
+    this.openMarkers = L.layerGroup(); // open shelters' symbols, over the layer's dots
+    this.openOnly = false;
+    this.popupOptions = {
+      // Narrow enough to sit beside the zoom buttons on a phone, and panned clear of them.
+      maxWidth: Math.min(320, window.innerWidth - 120),
+      minWidth: 180,
+      autoPanPaddingTopLeft: [16, 72],
+      autoPanPaddingBottomRight: [64, 16],
+    };
   }
 
   get hasLiveStatus() {
@@ -56,22 +72,69 @@ export class MapLayer {
 
   /** The live status of a feature of this layer, or null. */
   liveOf(feature) {
-    const p = feature.properties ?? {};
-    return this.live.get(statusKey(p.municipality, p.source_id)) ?? null;
+    return this.live.get(this.keyOf(feature)) ?? null;
   }
 
-  /** Takes the feed's new state: restyles changed points and refreshes an open popup. */
+  /**
+   * Takes the feed's new state: restyles changed points and redraws the open shelters' symbols. Popups are
+   * built from the current state each time they open, and an open one is rebuilt here, so none goes stale.
+   */
   applyStatus(byKey) {
     if (!this.hasLiveStatus) return;
     const before = this.live;
     this.live = byKey;
     for (const item of this.items) {
-      const p = item.feature.properties ?? {};
-      const key = statusKey(p.municipality, p.source_id);
+      const key = this.keyOf(item.feature);
       if (before.get(key) === byKey.get(key)) continue;
       item.path.setStyle?.(livePointStyle(this.style, this.zoom, byKey.get(key) ?? null));
-      if (item.path.isPopupOpen?.()) item.path.setPopupContent(this.popupContent(item.feature));
+      if (item.path.isPopupOpen?.()) refreshPopup(item.path.getPopup());
     }
+    this.drawOpenMarkers();
+  }
+
+  keyOf(feature) {
+    const p = feature.properties ?? {};
+    return statusKey(p.municipality, p.source_id);
+  }
+
+  isOpenNow(item) {
+    return isOpen(this.live.get(this.keyOf(item.feature))?.status);
+  }
+
+  /** The items drawn now: all, or with "open now only" the open shelters. */
+  shownItems() {
+    return this.openOnly ? this.items.filter((item) => this.isOpenNow(item)) : this.items;
+  }
+
+  drawOpenMarkers() {
+    const popupWasOpen = this.openMarkers.getLayers().find((marker) => marker.isPopupOpen())?.item;
+    this.openMarkers.clearLayers();
+    for (const item of this.items) {
+      const live = this.live.get(this.keyOf(item.feature));
+      if (!isOpen(live?.status)) {
+        item.marker = null;
+        continue;
+      }
+      const marker = L.marker(item.latlng, {
+        icon: openShelterIcon(live),
+        title: item.feature.properties?.name ?? "",
+        alt: item.feature.properties?.name ?? "",
+        riseOnHover: true,
+      });
+      marker.item = item;
+      marker.bindPopup(() => this.popupContent(item.feature), this.popupOptions);
+      item.marker = marker;
+      this.openMarkers.addLayer(marker);
+      if (item === popupWasOpen) marker.openPopup();
+    }
+  }
+
+  /** "Open now only": hides the layer's dots, keeping the open shelters' symbols. */
+  setOpenOnly(map, openOnly) {
+    this.openOnly = openOnly;
+    if (!this.group || !map.hasLayer(this.openMarkers)) return;
+    if (openOnly) map.removeLayer(this.group);
+    else map.addLayer(this.group);
   }
 
   popupContent(feature) {
@@ -98,13 +161,7 @@ export class MapLayer {
   }
 
   draw(features) {
-    // Narrow enough to sit beside the zoom buttons on a phone, and panned clear of them.
-    const popupOptions = {
-      maxWidth: Math.min(320, window.innerWidth - 120),
-      minWidth: 180,
-      autoPanPaddingTopLeft: [64, 16],
-      autoPanPaddingBottomRight: [16, 16],
-    };
+    const popupOptions = this.popupOptions;
     this.group = L.geoJSON(features, {
       attribution: markJapanese(escapeHtml(this.entry.attribution)),
       pointToLayer: (feature, latlng) =>
@@ -121,13 +178,14 @@ export class MapLayer {
   }
 
   isOn(map) {
-    return Boolean(this.group && map.hasLayer(this.group));
+    return Boolean(this.group && (map.hasLayer(this.group) || map.hasLayer(this.openMarkers)));
   }
 
   show(map) {
     if (!this.group) return;
     this.fitZoom(map.getZoom());
-    map.addLayer(this.group);
+    if (!this.openOnly) map.addLayer(this.group);
+    if (this.hasLiveStatus) map.addLayer(this.openMarkers);
   }
 
   /** Resizes the points for the zoom level. */
@@ -148,6 +206,7 @@ export class MapLayer {
 
   hide(map) {
     if (this.group) map.removeLayer(this.group);
+    map.removeLayer(this.openMarkers);
   }
 }
 

@@ -2,7 +2,7 @@
 
 import { gettext, label } from "./i18n.js";
 import { congestionLabel, congestionValues, statusLabel } from "./status-feed.js";
-import { CLOSED_COLOUR, congestionColour } from "./styles.js";
+import { CLOSED_COLOUR, congestionShare } from "./styles.js";
 import { isJapanese } from "./map.js";
 
 function swatch(colour, shape) {
@@ -45,8 +45,16 @@ function ruleGroup(entry, rule) {
   return group;
 }
 
-/** Under a layer with live status: what the colours of open shelters mean. */
-function liveGroup() {
+function openSymbol(congestion) {
+  const span = document.createElement("span");
+  span.className = "open-shelter";
+  span.setAttribute("aria-hidden", "true");
+  span.style.setProperty("--fill", `${Math.round(congestionShare(congestion) * 100)}%`);
+  return span;
+}
+
+/** Under a layer with live status: open shelters by how full (the square's fill), closed, and no report. */
+function liveGroup(style) {
   const group = document.createElement("li");
   group.className = "legend-rule";
   const title = document.createElement("span");
@@ -54,9 +62,14 @@ function liveGroup() {
   title.textContent = gettext("Open now, by how full");
   const list = document.createElement("ul");
   for (const congestion of congestionValues()) {
-    list.append(item(congestionColour(congestion), "point", congestionLabel(congestion)));
+    const row = document.createElement("li");
+    const name = document.createElement("span");
+    name.textContent = congestionLabel(congestion);
+    row.append(openSymbol(congestion), name);
+    list.append(row);
   }
   list.append(item(CLOSED_COLOUR, "point", statusLabel("closed")));
+  list.append(item(style.colour, "point", gettext("No opening report")));
   group.append(title, list);
   return group;
 }
@@ -72,7 +85,7 @@ function layerRow(layer) {
     text.textContent = label(entry.name);
     name.append(swatch(style.colour, "point"), text);
     const rules = document.createElement("ul");
-    rules.append(liveGroup());
+    rules.append(liveGroup(style));
     row.append(name, rules);
     return row;
   }

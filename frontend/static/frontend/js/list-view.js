@@ -7,7 +7,7 @@
 import { formatNumber, gettext, interpolate, label, ngettext } from "./i18n.js";
 import { formatValue } from "./popup.js";
 import { congestionLabel, isOpen, statusLabel } from "./status-feed.js";
-import { featureColour } from "./styles.js";
+import { congestionShare, featureColour } from "./styles.js";
 
 export const LIST_LIMIT = 100;
 
@@ -35,7 +35,7 @@ export class ListView {
     const centre = this.map.getCenter();
     const found = [];
     for (const layer of layers) {
-      for (const item of layer.items) {
+      for (const item of layer.shownItems()) {
         const inside = item.bounds ? bounds.intersects(item.bounds) : bounds.contains(item.latlng);
         if (inside) found.push({ item, distance: centre.distanceTo(item.latlng) });
       }
@@ -85,10 +85,17 @@ export class ListView {
     button.type = "button";
     button.className = "feature-button";
 
+    const live = layer.hasLiveStatus ? layer.liveOf(feature) : null;
     const swatch = document.createElement("span");
-    swatch.className = `swatch swatch-${layer.drawsPoints ? "point" : "area"}`;
     swatch.setAttribute("aria-hidden", "true");
-    swatch.style.setProperty("--swatch", featureColour(layer.style, p));
+    if (isOpen(live?.status)) {
+      // The open shelter's own symbol, as on the map.
+      swatch.className = "open-shelter";
+      swatch.style.setProperty("--fill", `${Math.round(congestionShare(live.congestion) * 100)}%`);
+    } else {
+      swatch.className = `swatch swatch-${layer.drawsPoints ? "point" : "area"}`;
+      swatch.style.setProperty("--swatch", featureColour(layer.style, p));
+    }
     const name = document.createElement("span");
     name.className = "feature-name";
     name.textContent = p.name || gettext("(no name)");
@@ -96,8 +103,11 @@ export class ListView {
     const meta = document.createElement("span");
     meta.className = "feature-meta";
     const municipality = this.municipalityName(p.municipality, p.ward);
-    const live = layer.hasLiveStatus ? layer.liveOf(feature) : null;
-    const liveText = live && isOpen(live.status) ? [statusLabel(live.status), congestionLabel(live.congestion)] : [];
+    const liveText = !layer.hasLiveStatus
+      ? []
+      : live
+        ? [statusLabel(live.status), isOpen(live.status) && congestionLabel(live.congestion)]
+        : [gettext("No opening report")];
     meta.textContent = [...liveText, kindOfPlace(layer, p), municipality && label(municipality)]
       .filter(Boolean)
       .join(" · ");

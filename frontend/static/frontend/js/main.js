@@ -79,17 +79,19 @@ function focusFeature(item, { returnTo = null } = {}) {
   else map.setView(item.latlng, Math.max(map.getZoom(), 16), { animate: false });
   // On a phone the sheet would cover the popup.
   if (!wide.matches) panels.close();
-  item.path.openPopup();
+  const target = item.marker && map.hasLayer(item.marker) ? item.marker : item.path;
+  target.openPopup();
   selected = item;
   returnFocus = returnTo;
-  item.path.getPopup()?.getElement()?.querySelector(".popup-title")?.focus({ preventScroll: true });
+  target.getPopup()?.getElement()?.querySelector(".popup-title")?.focus({ preventScroll: true });
 }
 
 map.on("popupclose", ({ popup }) => {
   const item = selected;
   const back = returnFocus;
   selected = returnFocus = null;
-  if (item?.path.getPopup() === popup && popup.getElement()?.contains(document.activeElement)) {
+  const mine = item && (item.path.getPopup() === popup || item.marker?.getPopup() === popup);
+  if (mine && popup.getElement()?.contains(document.activeElement)) {
     if (back) back.focus();
     else {
       panels.open("list");
@@ -159,6 +161,13 @@ async function setVisible(layer, visible) {
   }
   renderList();
 }
+
+// "Open now only" (開設中のみ): the layers with live status show only the shelters reported open.
+const openOnly = byId("open-only");
+openOnly?.addEventListener("change", () => {
+  for (const layer of layers.filter((l) => l.hasLiveStatus)) layer.setOpenOnly(map, openOnly.checked);
+  renderList();
+});
 
 for (const [layer, checkbox] of checkboxes) {
   const swatch = checkbox.labels[0]?.querySelector(".swatch");
@@ -283,4 +292,5 @@ window.osakaMap = Object.freeze({
   }),
   onMap: () => visibleLayers().map((layer) => layer.slug),
   liveStatus: (municipality, id) => feed.get(municipality, id),
+  openShelters: () => layers.flatMap((layer) => (layer.isOn(map) ? layer.openMarkers.getLayers().length : 0)),
 });

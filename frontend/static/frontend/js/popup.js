@@ -72,6 +72,12 @@ function liveStatus(live) {
   return box;
 }
 
+function noReport() {
+  const box = element("div", { className: "popup-live live-none" });
+  box.append(element("p", { className: "popup-live-status", text: gettext("No opening report") }));
+  return box;
+}
+
 /**
  * The popup of one feature: layer, name, kana, address, municipality and the kind's fields.
  * `entry` is the feature's catalogue layer; `municipalityName(code, ward)` gives a {ja, en} pair.
@@ -87,7 +93,7 @@ export function featureDetails(feature, entry, municipalityName, live = null) {
   root.append(title);
   if (p.name_kana) root.append(element("p", { className: "popup-kana", text: p.name_kana, lang: "ja" }));
   // Only what staff have reported: no record is not the same as "not open".
-  if (entry.live_status && live) root.append(liveStatus(live));
+  if (entry.live_status) root.append(live ? liveStatus(live) : noReport());
 
   const list = element("dl", { className: "popup-fields" });
   const row = (term, node) => {

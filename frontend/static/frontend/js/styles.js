@@ -6,6 +6,8 @@
 
 import { congestionValues, isOpen } from "./status-feed.js";
 
+const L = globalThis.L;
+
 const KIND_STYLES = {
   shelter: { colour: "#009e73" },
   childcare: { colour: "#cc79a7" },
@@ -83,25 +85,31 @@ export function pointStyle(style, zoom) {
   return { ...pointSize(zoom), color: OUTLINE, opacity: 0.9, fillColor: style.colour, fillOpacity: 0.9 };
 }
 
-// Open shelters stand out: larger, with a dark ring, filled by how full they are. The ramp runs from the
-// emptiest congestion level to full, in the order of the server's vocabulary (config.status_vocabulary).
-const CONGESTION_RAMP = ["#009e73", "#f0e442", "#e69f00", "#d55e00"];
-export const congestionColour = (congestion) => {
-  const index = congestionValues().indexOf(congestion);
-  return index < 0 ? undefined : CONGESTION_RAMP[Math.min(index, CONGESTION_RAMP.length - 1)];
-};
+// Open shelters stand out: a square symbol (every other point is a dot) in a purple no layer uses, filled
+// from the bottom by how full it is, so the level reads in grey-scale too; the levels are the server's
+// vocabulary (config.status_vocabulary), from the emptiest to full.
+export const OPEN_COLOUR = "#5b2a86";
 export const CLOSED_COLOUR = "#9ca3af";
 
-/** A point's style given its live status (null: no status, drawn as the layer's plain points). */
+/** How full an open shelter is, as a share of its symbol (¼ for the emptiest level … 1 for full); 0 unknown. */
+export function congestionShare(congestion) {
+  const levels = congestionValues();
+  const index = levels.indexOf(congestion);
+  return index < 0 ? 0 : (index + 1) / levels.length;
+}
+
+/** A point's style given its live status: closed shelters greyed; open ones are drawn by openShelterIcon. */
 export function livePointStyle(style, zoom, live) {
   const plain = pointStyle(style, zoom);
-  if (!live) return plain;
-  if (isOpen(live.status)) {
-    const fill = congestionColour(live.congestion) ?? style.colour;
-    return { ...plain, radius: plain.radius + 3, weight: 3, color: "#111827", fillColor: fill, fillOpacity: 1 };
-  }
-  if (live.status === "closed") return { ...plain, fillColor: CLOSED_COLOUR };
+  if (live && !isOpen(live.status) && live.status === "closed") return { ...plain, fillColor: CLOSED_COLOUR };
   return plain;
+}
+
+/** The symbol of an open shelter: 44 px to tap, a 24 px square drawn in it, filled to `congestionShare`. */
+export function openShelterIcon(live) {
+  const share = congestionShare(live.congestion);
+  const html = `<span class="open-shelter" style="--fill:${Math.round(share * 100)}%"></span>`;
+  return L.divIcon({ className: "open-shelter-icon", html, iconSize: [44, 44], iconAnchor: [22, 22], popupAnchor: [0, -12] });
 }
 
 export function areaStyle(style, properties) {
