@@ -111,7 +111,9 @@ def set_status(django_db_blocker, shelter, user, **changes):
         update_status(shelter, changes, current.version, user)
 
 
-def test_a_popup_follows_status_changes_while_open_and_after_reopening(browser, live_app, suita_staff, django_db_blocker):
+def test_a_popup_follows_status_changes_while_open_and_after_reopening(
+    browser, live_app, suita_staff, django_db_blocker
+):
     user, shelter = suita_staff
     resident_context, resident = new_page(browser, live_app, viewport={"width": 360, "height": 640}, is_mobile=True)
     try:
