@@ -19,6 +19,7 @@ from django.utils.translation import npgettext, pgettext, pgettext_lazy
 
 from ..api.caching import catalogue_fingerprint
 from ..api.selection import Selection
+from ..kinds.hazard_zone import rank_at_least
 from ..models import Feature, HazardAdvice, Layer, Municipality, Ward
 from ..status.service import feed_fingerprint
 from ..status.vocabulary import opening_label
@@ -133,7 +134,10 @@ class Zone:
         return self.props.get(HAZARD_FIELD)
 
     def severity(self):
-        return (self.props.get(DEPTH_FIELD) or 0, ZONE_CLASS_SEVERITY.get(self.props.get(ZONE_CLASS_FIELD), 0))
+        rank = self.props.get(DEPTH_FIELD)
+        if not rank and self.props.get("depth_min_m") is not None:
+            rank = rank_at_least(self.props["depth_min_m"])  # a band that straddles ranks: at least this one
+        return (rank or 0, ZONE_CLASS_SEVERITY.get(self.props.get(ZONE_CLASS_FIELD), 0))
 
     def level_key(self) -> str:
         """The HazardAdvice level this zone states: its depth rank, else its zone class, else ''."""
@@ -271,6 +275,9 @@ def _level(zone: Zone, kind) -> dict:
     level = {"depth_rank": rank, "zone_class": zone_class, "label": None, "heading": None}
     if rank:
         level["label"] = code_label(kind.fields_by_name[DEPTH_FIELD].code(str(rank))) or str(rank)
+        level["heading"] = pgettext("hazard report", "Expected depth of water")
+    elif zone.props.get("depth_label"):
+        level["label"] = zone.props["depth_label"]  # a band the six ranks cannot hold, as the source writes it
         level["heading"] = pgettext("hazard report", "Expected depth of water")
     elif zone_class:
         level["label"] = code_label(kind.fields_by_name[ZONE_CLASS_FIELD].code(zone_class), ZONE_CLASS_FIELD)

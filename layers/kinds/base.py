@@ -29,6 +29,8 @@ class Code:
     # Source columns that set this code when they hold a true flag (GSI's "1"), for CODES fields.
     flag_columns: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    # The colour maps and legends use for this value (e.g. the MLIT standard depth colours), or None.
+    colour: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class Field:
     maximum: float | None = None
     # Values a source uses for "unknown" (国土数値情報 writes 9999 for an unknown year): stored as absent.
     unknown_values: tuple[str, ...] = ()
+    # An open code list: a value outside it is kept as written, with a warning, instead of refusing the row
+    # (municipal files use types the standard does not list).
+    open_codes: bool = False
 
     def __post_init__(self):
         if self.type not in FIELD_TYPES:
@@ -69,7 +74,15 @@ class Field:
             "required": self.required,
         }
         if self.codes:
-            out["codes"] = [{"value": c.value, "label": {"ja": c.label_ja, "en": c.label_en}} for c in self.codes]
+            out["codes"] = [
+                {
+                    "value": c.value,
+                    "label": {"ja": c.label_ja, "en": c.label_en},
+                    **({"colour": c.colour} if c.colour else {}),
+                }
+                for c in self.codes
+            ]
+            out["open_codes"] = self.open_codes
         return out
 
 
@@ -222,6 +235,8 @@ def coerce(f: Field, value):
         )
     if f.type == CODE:
         code = f.code(str(value).strip())
+        if code is None and f.open_codes:
+            return str(value).strip(), [_outside_code_list(f, value)]
         if code is None:
             raise ValueError(
                 f"{label}の値がコード表にありません: {value!r}",
@@ -244,3 +259,14 @@ def coerce(f: Field, value):
             out.append(code.value)
         return list(dict.fromkeys(out)), []
     raise AssertionError(f.type)
+
+
+def _outside_code_list(f: Field, value) -> PropertyProblem:
+    return PropertyProblem(
+        f.name,
+        value,
+        "code_not_in_list",
+        f"{f.label_ja}の値がコード表にないため、書かれたとおりに載せます: {value!r}",
+        f"{f.label_en} is not in its code list and is kept as written: {value!r}",
+        severity="warning",
+    )

@@ -31,6 +31,10 @@ FACILITY_TYPES = (
     # Municipal files (e.g. 大阪市 施設情報ポイント) often say only 保育所 or 幼稚園.
     Code("保育所", "保育所", "Nursery"),
     Code("幼稚園", "幼稚園", "Kindergarten"),
+    # Also in real 子育て施設一覧 files (the standard's list is not closed; see open_codes below).
+    Code("放課後児童クラブ", "放課後児童クラブ", "After-school club"),
+    Code("児童館", "児童館", "Children's hall"),
+    Code("その他", "その他", "Other"),
 )
 
 KIND = LayerKind(
@@ -51,6 +55,7 @@ KIND = LayerKind(
             codes=FACILITY_TYPES,
             filterable=True,
             columns=("種別", "小分類"),
+            open_codes=True,
         ),
         Field(
             "capacity",

@@ -20,6 +20,18 @@ PARK_TYPES = (
     Code("14", "広場公園", "Plaza park"),
 )
 
+
+def derive(source_id: str, properties: dict, attributes: dict) -> dict:
+    """P13's manager: the municipality (P13_002) where one manages the park, else P13_001."""
+    if properties.get("manager"):
+        return {}
+    for column in ("P13_002", "P13_001"):
+        value = str(attributes.get(column) or "").strip()
+        if value:
+            return {"manager": value}
+    return {}
+
+
 KIND = LayerKind(
     slug="park",
     label_ja="公園",
@@ -65,9 +77,13 @@ KIND = LayerKind(
             filterable=True,
             columns=("設備", "施設"),
         ),
-        Field("manager", STRING, "管理者", "Managed by", columns=("P13_005",)),
+        # 国土数値情報 P13: P13_001 the managing prefecture or national office (大阪府, 近畿地方整備局),
+        # P13_002 the managing municipality where there is one; P13_005/P13_006 are the location's
+        # prefecture and municipality, not the manager. See derive().
+        Field("manager", STRING, "管理者", "Managed by", columns=("管理者",)),
         Field("url", STRING, "URL", "URL", columns=("URL",)),
     ),
     tile_properties=("park_type", "area_m2"),
     min_zoom=11,
+    derive=derive,
 )

@@ -86,7 +86,10 @@ def test_a40_tsunami_depth_text_is_ranked(db, tmp_path):
     result = run_import(archive, layer=layer, municipality=None)
     assert result.published, [str(f) for f in result.findings]
     (props,) = published(layer)
-    assert props == {"hazard_type": "tsunami", "depth_rank": 3, "depth_label": "3.0m以上5.0m未満"}
+    assert props == {
+        "hazard_type": "tsunami", "depth_rank": 3, "depth_label": "3.0m以上5.0m未満",
+        "depth_min_m": 3.0, "depth_max_m": 5.0,
+    }  # fmt: skip
 
 
 def test_unknown_a33_code_is_an_error_naming_the_column(db, tmp_path):
@@ -106,6 +109,11 @@ def test_unknown_a33_code_is_an_error_naming_the_column(db, tmp_path):
         ("5.0m以上10.0m未満", 4),
         ("２０ｍ以上", 6),
         ("", None),
+        # Bands that straddle two ranks are not forced into the lower one.
+        ("0.3m以上1.0m未満", None),
+        ("2.0m以上5.0m未満", None),
+        ("5m以上", None),
+        ("0.3m以上0.5m未満", 1),
     ],
 )
 def test_depth_text_ranks(text, rank):
@@ -126,3 +134,40 @@ def test_n03_as_a_zipped_cp932_shapefile_loads_boundaries(db, tmp_path):
     assert load_boundaries(archive, FIXTURES / "municipalities/osaka_municipalities.csv") == (43, 31)
     after = Municipality.objects.get(code="27205").geom
     assert after.sym_difference(before).area < 1e-9 * before.area
+
+
+@pytest.mark.parametrize(
+    "dataset,attributes,expected",
+    [
+        # A51 (内水): A51_005 is a text band, not a number.
+        ("A51-22_27", {"A51_005": "0.5m以上1.0m未満"},
+         {"hazard_type": "inland_flood", "depth_rank": 2, "depth_label": "0.5m以上1.0m未満",
+          "depth_min_m": 0.5, "depth_max_m": 1.0}),
+        # A49 (高潮) with a band across ranks 2 and 3: kept as the band, no rank.
+        ("A49-20_27", {"A49_003": "2.0m以上5.0m未満"},
+         {"hazard_type": "storm_surge", "depth_label": "2.0m以上5.0m未満", "depth_min_m": 2.0, "depth_max_m": 5.0}),
+        # A31 平成24年度版: A31_001 code 13 = 1.0m以上2.0m未満 (inside rank 2).
+        ("A31-12_27", {"A31_001": "13"},
+         {"hazard_type": "flood", "depth_rank": 2, "depth_label": "1.0m以上2.0m未満", "depth_min_m": 1.0,
+          "depth_max_m": 2.0}),
+        # A31 令和2・3年度版: A31_205 (想定最大規模) wins over A31_105 (計画規模).
+        ("A31-21_27", {"A31_105": "2", "A31_205": "3"}, {"hazard_type": "flood", "depth_rank": 3}),
+    ],
+)  # fmt: skip
+def test_ksj_depth_variants(db, tmp_path, dataset, attributes, expected):
+    layer = make_layer(slug=f"t-{dataset.lower()}", kind="hazard_zone")
+    archive = ksj_shapefile_zip(tmp_path, dataset, [(OSAKA_SQUARE, attributes)])
+    result = run_import(archive, layer=layer, municipality=None)
+    assert result.published, [str(f) for f in result.findings]
+    (props,) = published(layer)
+    assert props == expected
+
+
+def test_a33_008_flag_is_read(db, tmp_path):
+    layer = make_layer(slug="t-a33-008", kind="hazard_zone")
+    archive = ksj_shapefile_zip(
+        tmp_path, "A33-x", [(MINOH_SQUARE, {"A33_001": 1, "A33_002": 1, "A33_004": "y", "A33_008": 1})]
+    )
+    assert run_import(archive, layer=layer, municipality=None).published
+    (props,) = published(layer)
+    assert props["special_warning_undesignated"] is True

@@ -79,7 +79,7 @@ def test_demo_loading_is_idempotent(db):
 
 
 def test_every_kind_declares_a_valid_schema():
-    assert set(KINDS) == {"shelter", "hazard_zone", "childcare", "park", "clinic"}
+    assert set(KINDS) == {"shelter", "hazard_zone", "building_hazard", "childcare", "park", "clinic"}
     for kind in KINDS.values():
         names = [f.name for f in kind.fields]
         assert len(names) == len(set(names)), kind.slug
@@ -98,7 +98,7 @@ def test_shelter_schema_has_the_eight_gsi_disaster_flags():
 def test_feature_clean_rejects_properties_outside_the_schema(db):
     from django.core.exceptions import ValidationError
 
-    layer = Layer.objects.get(slug="childcare")
-    feature = Feature(layer=layer, geom=Point(135.5, 34.7, srid=4326), properties={"facility_type": "学習塾"})
+    layer = Layer.objects.get(slug="parks")  # park types are a closed code list (childcare's is open)
+    feature = Feature(layer=layer, geom=Point(135.5, 34.7, srid=4326), properties={"park_type": "99"})
     with pytest.raises(ValidationError, match="code list"):
         feature.clean()

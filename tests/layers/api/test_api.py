@@ -8,7 +8,7 @@ from layers.models import Layer
 def test_catalogue_lists_layers_with_schema_and_counts(client, db):
     body = client.get("/api/layers/").json()
     by_slug = {layer["slug"]: layer for layer in body["layers"]}
-    assert list(by_slug) == ["shelters", "hazard-zones", "childcare", "parks", "clinics"]
+    assert list(by_slug) == ["shelters", "hazard-zones", "building-hazards", "childcare", "parks", "clinics"]
     shelters = by_slug["shelters"]
     assert shelters["feature_count"] == 8430
     assert shelters["version"] == Layer.objects.get(slug="shelters").version

@@ -11,7 +11,7 @@ from django.core.cache import cache
 
 from layers.models import Feature, Layer
 
-SLUGS = ["shelters", "hazard-zones", "childcare", "parks", "clinics"]
+SLUGS = ["shelters", "hazard-zones", "building-hazards", "childcare", "parks", "clinics"]
 
 
 @pytest.fixture(autouse=True)
