@@ -41,7 +41,11 @@ def _first(columns_by_key, candidates):
     return None
 
 
-def map_columns(kind: LayerKind, columns: list[str], values=None) -> tuple[ColumnMap, list[Finding]]:
+# What an uploader may point at a column besides the kind's fields.
+COMMON_TARGETS = ("source_id", "name", "name_kana", "address", "municipality_code")
+
+
+def map_columns(kind: LayerKind, columns: list[str], values=None, chosen=None) -> tuple[ColumnMap, list[Finding]]:
     by_key = {}
     for column in columns:
         by_key.setdefault(normalise_header(column), column)
@@ -65,7 +69,8 @@ def map_columns(kind: LayerKind, columns: list[str], values=None) -> tuple[Colum
             if flags:
                 mapping.flags[f.name] = flags
 
-    findings = _set_constants(kind, mapping, values or {})
+    findings = _apply_chosen(kind, mapping, columns, chosen or {})
+    findings += _set_constants(kind, mapping, values or {})
     if mapping.name is None and kind.name_required:
         findings.append(
             Finding(
@@ -84,6 +89,33 @@ def map_columns(kind: LayerKind, columns: list[str], values=None) -> tuple[Colum
             )
         )
     return mapping, findings
+
+
+def _apply_chosen(kind, mapping, columns, chosen) -> list[Finding]:
+    """The uploader's choices win over the automatic mapping; "" means no column. A choice naming a
+    column this file lacks (a choice remembered from an earlier file) is skipped with a warning."""
+    findings = []
+    for target, column in chosen.items():
+        if column and column not in columns:
+            findings.append(
+                Finding(
+                    "chosen_column_missing",
+                    f"指定した列 {column} がこのファイルにないため、{target} は自動で対応付けました",
+                    f"The chosen column {column} is not in this file: {target} was mapped automatically",
+                    severity=WARNING,
+                    field=target,
+                )
+            )
+            continue
+        if target in COMMON_TARGETS:
+            setattr(mapping, target, column or None)
+        elif target in kind.fields_by_name:
+            mapping.flags.pop(target, None)
+            if column:
+                mapping.fields[target] = column
+            else:
+                mapping.fields.pop(target, None)
+    return findings
 
 
 def _set_constants(kind, mapping, values) -> list[Finding]:

@@ -1,9 +1,11 @@
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from layers.models import Layer, Municipality, Role
 from layers.permissions import editable_municipalities, is_prefecture_admin
 
+from .columns import COMMON_TARGETS
 from .publish import REPLACE, UPSERT
 from .upload import parse_values
 
@@ -60,3 +62,39 @@ class UploadForm(forms.Form):
             return parse_values(line for line in self.cleaned_data["values"].splitlines() if line.strip())
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from None
+
+
+class ColumnsForm(forms.Form):
+    """Which column of the file feeds what, starting from what the importer chose; one select per target."""
+
+    def __init__(self, *args, run, **kwargs):
+        super().__init__(*args, **kwargs)
+        found = run.columns.get("found") or []
+        mapped = run.columns.get("mapped") or {}
+        lang = get_language() or "ja"
+        labels = {
+            "source_id": _("ID"),
+            "name": _("Name"),
+            "name_kana": _("Name in kana"),
+            "address": _("Address"),
+            "municipality_code": _("Municipality code"),
+        }
+        for f in run.layer.kind_spec.fields:
+            labels[f.name] = f.label_ja if lang.startswith("ja") else f.label_en
+        self.initial_columns = {}
+        for target in (*COMMON_TARGETS, *(f.name for f in run.layer.kind_spec.fields)):
+            current = mapped.get(target, "")
+            choices = [("", _("(no column)")), *((c, c) for c in found)]
+            if current and current not in found:  # several flag columns, e.g. 洪水, 津波, …
+                choices.append((current, current))
+            self.initial_columns[target] = current
+            self.fields[target] = forms.ChoiceField(
+                choices=choices, required=False, initial=current, label=f"{labels[target]} ({target})"
+            )
+
+    def changed_columns(self) -> dict[str, str]:
+        return {
+            target: value
+            for target, value in self.cleaned_data.items()
+            if value != self.initial_columns[target] and ", " not in value
+        }

@@ -13,9 +13,14 @@ class ImportRun(models.Model):
         UPSERT = "upsert", _("Upsert by source ID")
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Running")
         REPORTED = "reported", _("Reported (not published)")
         PUBLISHED = "published", _("Published")
         REFUSED = "refused", _("Refused (errors)")
+        FAILED = "failed", _("Failed (nothing published)")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
 
     layer = models.ForeignKey("layers.Layer", on_delete=models.CASCADE, related_name="import_runs")
     municipality = models.ForeignKey(
@@ -40,6 +45,20 @@ class ImportRun(models.Model):
     # The uploaded file as received, kept privately so a reviewed dry run can be published as is.
     stored_file = models.CharField(max_length=500, blank=True)
     options = models.JSONField(default=dict, blank=True)
+    # In the background: the queued task, how far it got and when the worker last said it was alive.
+    task_id = models.CharField(max_length=64, blank=True)
+    progress = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    progressed_at = models.DateTimeField(null=True, blank=True)
+    failure = models.TextField(blank=True, help_text=_("Why a run failed, when it did."))
+    # The file's columns and which column fed what: {"found": [...], "mapped": {target: column}}.
+    columns = models.JSONField(default=dict, blank=True)
+    # A publish made from a reviewed dry run names that run.
+    source_run = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="publish_runs"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -48,6 +67,48 @@ class ImportRun(models.Model):
 
     def __str__(self):
         return f"{self.file_name} → {self.layer.slug} ({self.get_status_display()})"
+
+
+class ImportChange(models.Model):
+    """What publishing a dry run would change: a new, changed or removed feature, for the map preview."""
+
+    class Change(models.TextChoices):
+        NEW = "new", _("New")
+        CHANGED = "changed", _("Changed")
+        REMOVED = "removed", _("Removed")
+
+    import_run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="changes")
+    change = models.CharField(max_length=10, choices=Change.choices)
+    municipality = models.ForeignKey("layers.Municipality", on_delete=models.CASCADE)
+    source_id = models.CharField(max_length=100)
+    name = models.CharField(max_length=300, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    geom = gis_models.GeometryField(srid=4326, spatial_index=False)
+
+    class Meta:
+        ordering = ["import_run", "change", "source_id"]
+        indexes = [models.Index(fields=["import_run", "change"])]
+
+    def __str__(self):
+        return f"{self.get_change_display()}: {self.name or self.source_id}"
+
+
+class ColumnChoice(models.Model):
+    """The columns an editor chose for a municipality's files of a layer, used again for the next file."""
+
+    layer = models.ForeignKey("layers.Layer", on_delete=models.CASCADE)
+    municipality = models.ForeignKey("layers.Municipality", on_delete=models.CASCADE, null=True, blank=True)
+    columns = models.JSONField(default=dict, help_text=_("Target (name, address, a field…) → the file's column."))
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["layer", "municipality"], name="column_choice_unique", nulls_distinct=False)
+        ]
+
+    def __str__(self):
+        return f"{self.layer.slug} / {self.municipality or '-'}"
 
 
 class PublishedVersion(models.Model):

@@ -17,7 +17,7 @@ from layers.kinds import KINDS
 from layers.models import Layer, Municipality
 
 from . import crs as crs_module
-from .columns import map_columns
+from .columns import ColumnMap, map_columns
 from .models import ImportRun
 from .places import Places
 from .publish import REPLACE, UPSERT, Summary, plan, publish
@@ -40,6 +40,9 @@ class ImportResult:
     summary: Summary = field(default_factory=Summary)
     rows: int = 0
     accepted: int = 0
+    columns: list[str] = field(default_factory=list)  # the file's columns, as read
+    mapping: ColumnMap | None = None
+    plan: tuple | None = None  # a dry run's plan: (summary, to update, to create, ids to remove)
 
     @property
     def errors(self):
@@ -61,17 +64,19 @@ def run_import(
     user=None,
     file_name: str | None = None,
     progress=None,
+    run: ImportRun | None = None,
 ) -> ImportResult:
     """Import one file into `layer` for `municipality` (None: prefecture-wide, placed by location).
 
     `mode` is dry_run, replace or upsert. With a dry run, `publish_mode` says what the comparison
     is made for (replace by default). Nothing is published when any finding is an error.
+    `run` is an ImportRun made beforehand (a queued upload), filled in instead of a new one.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
     options = options or ImportOptions()
     kind = layer.kind_spec
-    run = ImportRun(
+    run = run or ImportRun(
         options={k: v for k, v in vars(options).items() if v},
         layer=layer,
         municipality=municipality,
@@ -93,7 +98,8 @@ def run_import(
                 raise ImportRefused(Finding("no_rows", "データ行がありません", "The file has no data rows"))
             source_crs = _source_crs(table, options, first, result)
             run.source_srs = crs_module.label(source_crs)
-            mapping, findings = map_columns(kind, table.columns, options.values)
+            mapping, findings = map_columns(kind, table.columns, options.values, options.columns)
+            result.columns, result.mapping = list(table.columns), mapping
             result.findings.extend(findings)
             if any(f.severity == ERROR for f in findings):
                 raise ImportRefused(*[f for f in findings if f.severity == ERROR])
@@ -120,7 +126,8 @@ def run_import(
     if result.errors:
         return _finish(result, ImportRun.Status.REFUSED)
     if mode == DRY_RUN:
-        result.summary = plan(layer, municipality, candidates, publish_mode or REPLACE)[0]
+        result.plan = plan(layer, municipality, candidates, publish_mode or REPLACE)
+        result.summary = result.plan[0]
         return _finish(result, ImportRun.Status.REPORTED)
     try:
         with transaction.atomic():

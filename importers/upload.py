@@ -26,6 +26,9 @@ class ImportOptions:
     # A value for every row, by kind field name, for a field the file has no column for
     # (e.g. {"designation": "shelter"} for a municipality's 指定避難所一覧).
     values: dict[str, str] = field(default_factory=dict)
+    # Columns chosen by the uploader where the automatic mapping is wrong or missing: target (source_id,
+    # name, name_kana, address, municipality_code or a kind field) -> column; "" for none.
+    columns: dict[str, str] = field(default_factory=dict)
 
 
 def parse_values(items) -> dict[str, str]:

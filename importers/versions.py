@@ -63,14 +63,19 @@ def _covering(layer, municipality_id, at_most):
     )
 
 
-def rollback(layer: Layer, to_version: int, user=None) -> int:
-    """Make `layer` look as it did at `to_version`; returns the new version number."""
+def rollback(layer: Layer, to_version: int, user=None, municipality=None) -> int:
+    """Make `layer` look as it did at `to_version`; returns the new version number.
+
+    With `municipality`, only that municipality's part of the layer goes back; the rest stays.
+    """
     with transaction.atomic():
         layer = Layer.objects.select_for_update().get(pk=layer.pk)
         if not PublishedVersion.objects.filter(layer=layer, version=to_version).exists():
             raise RollbackError(f"{layer.slug} has no published version {to_version}")
         later = PublishedVersion.objects.filter(layer=layer, version__gt=to_version)
-        if later.filter(municipality__isnull=True).exists():
+        if municipality is not None:
+            affected = {municipality.pk}
+        elif later.filter(municipality__isnull=True).exists():
             affected = set(Municipality.objects.values_list("pk", flat=True))
         else:
             affected = set(later.values_list("municipality_id", flat=True))
@@ -84,5 +89,18 @@ def rollback(layer: Layer, to_version: int, user=None) -> int:
                     _RESTORE_SQL, {"layer": layer.pk, "version_id": source.pk, "municipality": municipality_id}
                 )
         layer.bump_version()
-        record_version(layer, None, user=user, rolled_back_to=to_version)
+        record_version(layer, municipality, user=user, rolled_back_to=to_version)
         return layer.version
+
+
+def previous_version(layer: Layer, municipality) -> int | None:
+    """The version before the latest publish that covered `municipality` (None: the whole layer),
+    i.e. where "undo the last publish" goes back to; None when there is nothing earlier."""
+    covering = PublishedVersion.objects.filter(layer=layer)
+    if municipality is not None:
+        covering = covering.filter(Q(municipality=municipality) | Q(municipality__isnull=True))
+    latest = covering.order_by("-version").first()
+    if latest is None:
+        return None
+    earlier = PublishedVersion.objects.filter(layer=layer, version__lt=latest.version).order_by("-version").first()
+    return earlier.version if earlier else None

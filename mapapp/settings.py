@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "rest_framework",
     "rest_framework_gis",
+    # The import queue: django-tasks (Django 6's Tasks, backported) with its PostgreSQL table backend.
+    "django_tasks",
+    "django_tasks_db",
     "layers",
     "importers",
     "frontend",
@@ -209,7 +212,7 @@ MIDDLEWARE.insert(
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_URLS_REGEX = r"^/(api|tiles|ogc)/.*$"
 CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
-CORS_EXPOSE_HEADERS = ["ETag", "Link", "Content-Disposition"]
+CORS_EXPOSE_HEADERS = ["ETag", "Link", "Content-Disposition", "Data-Credit", "Content-Crs"]
 CORS_PREFLIGHT_MAX_AGE = 86400
 
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
@@ -251,3 +254,27 @@ INSTALLED_APPS += ["rest_framework.authtoken"]
 # may be cached this long, so a change reaches residents within the sum.
 STATUS_POLL_SECONDS = env_int("STATUS_POLL_SECONDS", 5)
 STATUS_FEED_MAX_AGE = env_int("STATUS_FEED_MAX_AGE", 5)
+
+# Imports run in a background worker (`manage.py db_worker --queue-name imports`, scripts/worker.sh).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["imports"]}}
+# A replace that would remove more than this share (percent) of a layer's features in a municipality
+# needs a confirmation naming the number.
+IMPORT_CONFIRM_REMOVAL_PERCENT = env_int("IMPORT_CONFIRM_REMOVAL_PERCENT", 20)
+# The workspace warns when a layer of the municipality was last published longer ago than this.
+IMPORT_STALE_AFTER_DAYS = env_int("IMPORT_STALE_AFTER_DAYS", 365)
+# A running import whose worker has sent no heartbeat for this long (the worker beats every 10 s) has
+# lost its worker; one that reported no progress for IMPORT_STUCK_SECONDS is stuck. Both end failed.
+IMPORT_WORKER_LOST_SECONDS = env_int("IMPORT_WORKER_LOST_SECONDS", 60)
+IMPORT_STUCK_SECONDS = env_int("IMPORT_STUCK_SECONDS", 30 * 60)
+# The preview keeps this many new, changed and removed features of a run (the counts are always whole).
+IMPORT_PREVIEW_MAX_FEATURES = env_int("IMPORT_PREVIEW_MAX_FEATURES", 20_000)
+
+# The municipal and ward boundaries come from 国土数値情報 (N03); its terms ask for this credit.
+BOUNDARIES_CREDIT = {
+    "source": "国土交通省 国土数値情報 行政区域データ (N03) 2024年",
+    "attribution": "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成",
+    "processing": "大阪府内の市区町村・区ごとに統合し、表示用に簡略化",
+    "licence": "国土数値情報利用約款",
+    "licence_url": "https://nlftp.mlit.go.jp/ksj/other/agreement.html",
+    "data_as_of": "2024-01-01",
+}

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/shelters/", include("layers.status.urls")),
     path("", include("layers.answers.urls")),
+    path("api/", include("importers.api.urls")),
     path("api/", include("layers.api.urls")),
     path("staff/imports/", include("importers.urls")),
     path("staff/", include("layers.staff.urls")),

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from importers.models import ImportRun
 from layers.models import Feature, Layer, Municipality, Role
 from tests.factories import SUITA_POINT, point_feature, write_geojson
+from tests.importers.conftest import run_queued_imports
 
 
 @pytest.fixture
@@ -41,6 +42,9 @@ def test_upload_shows_a_report_then_publishes(client, suita_editor, tmp_path, se
     response = upload(client, path, suita)
     assert response.status_code == 302
     run = ImportRun.objects.get(pk=response.url.rstrip("/").split("/")[-1])
+    assert run.status == "queued", "the worker imports, not the request"
+    assert run_queued_imports() == 1
+    run.refresh_from_db()
     assert run.status == "reported" and run.user == suita_editor
     assert Feature.objects.filter(layer__slug="shelters", municipality=suita).count() > 1, "not published yet"
 
@@ -48,8 +52,14 @@ def test_upload_shows_a_report_then_publishes(client, suita_editor, tmp_path, se
     assert report.status_code == 200 and b"Publish" in report.content
     assert report.context["run"].counts["removed"] > 0
 
-    published = client.post(f"/staff/imports/{run.pk}/publish")
+    # Replacing Suita's many shelters by one is a mass removal: the number must be typed to confirm.
+    removed = run.counts["removed"]
+    refused = client.post(f"/staff/imports/{run.pk}/publish")
+    assert refused.status_code == 200 and refused.context["error"]
+    assert not ImportRun.objects.filter(source_run=run).exists()
+    published = client.post(f"/staff/imports/{run.pk}/publish", {"confirm_removals": str(removed)})
     assert published.status_code == 302
+    run_queued_imports()
     assert list(Feature.objects.filter(layer__slug="shelters", municipality=suita).values_list("name", flat=True)) == [
         "吹田市役所"
     ]
@@ -63,6 +73,7 @@ def test_report_lists_row_errors_and_offers_no_publish(client, suita_editor, tmp
         [point_feature(*SUITA_POINT, 共通ID="E2720500001201", **{"施設・場所名": "", "洪水": "1"})],
     )
     response = upload(client, path, Municipality.objects.get(code="27205"))
+    run_queued_imports()
     report = client.get(response.url, HTTP_ACCEPT_LANGUAGE="ja")
     html = report.content.decode()
     assert "名称がありません" in html

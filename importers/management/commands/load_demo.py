@@ -15,7 +15,7 @@ from layers.municipalities import find_municipality
 
 LAYER_FIELDS = (
     "kind", "category", "name_ja", "name_en", "description_ja", "description_en",
-    "source", "licence", "attribution", "sort_order",
+    "source", "licence", "attribution", "sort_order", "processing", "data_as_of", "licence_url",
 )  # fmt: skip
 
 
