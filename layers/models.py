@@ -94,6 +94,11 @@ class Layer(models.Model):
     licence = models.CharField(_("licence"), max_length=200, blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
     attribution = models.CharField(_("attribution"), max_length=300, blank=True)
+    # What the terms of 国土数値情報, GSI and PLATEAU ask to be shown with the data: how it was edited
+    # (加工: merged, reprojected, simplified, derived), the data's own date (時点) and the licence's address.
+    processing = models.CharField(_("processing (加工)"), max_length=300, blank=True)
+    data_as_of = models.CharField(_("data as of (時点)"), max_length=40, blank=True)
+    licence_url = models.URLField(_("licence URL"), blank=True)
     # Bumped on every publish: caches and tile URLs carry it, so nothing stale survives a publish.
     version = models.PositiveBigIntegerField(_("version"), default=1)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=100)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.gis.db.models import Extent
 from django.db import connection
 from django.db.models import Count
@@ -77,6 +78,23 @@ def layer_catalogue():
     return [describe_layer(layer) for layer in layers_with_extent()]
 
 
+def credit(layer) -> dict:
+    """What the data's terms ask to be shown wherever it is: source, 加工 statement, licence, 時点."""
+    return {
+        "source": layer.source,
+        "attribution": layer.attribution,
+        "processing": layer.processing,
+        "licence": layer.licence,
+        "licence_url": layer.licence_url,
+        "data_as_of": layer.data_as_of,
+    }
+
+
+def boundaries_credit() -> dict:
+    """The municipal and ward boundaries (国土数値情報 N03), shown on the map with the layers."""
+    return dict(settings.BOUNDARIES_CREDIT)
+
+
 def tile_url_template(layer) -> str:
     """The tile URL a client should use: it carries the version, so the tiles may be cached for good."""
     path = reverse("tile", kwargs={"slug": layer.slug, "z": "0", "x": "0", "y": "0"})
@@ -109,6 +127,7 @@ def describe_layer(layer):
         "licence": layer.licence,
         "source": layer.source,
         "attribution": layer.attribution,
+        "credit": credit(layer),
         "features_url": reverse("layer-features", args=[layer.slug]),
         "csv_url": reverse("layer-features", args=[layer.slug]) + "?format=csv",
         "tile_url": tile_url_template(layer),

@@ -2,6 +2,7 @@
 
 import json
 import logging
+from urllib.parse import quote
 
 from django.db import DatabaseError, connection
 from django.http import JsonResponse, StreamingHttpResponse
@@ -14,6 +15,8 @@ from rest_framework.views import APIView
 from ..models import Feature
 from . import caching, exports, geojson, params
 from .catalogue import (
+    boundaries_credit,
+    credit,
     describe_layer,
     get_layer,
     layer_catalogue,
@@ -86,7 +89,9 @@ class LayerIndex(ReadView):
         def build():
             text = caching.cached_document(
                 f"catalogue:{fingerprint}:{request.LANGUAGE_CODE}",
-                lambda: json.dumps({"layers": layer_catalogue()}, ensure_ascii=False),
+                lambda: json.dumps(
+                    {"layers": layer_catalogue(), "boundaries": boundaries_credit()}, ensure_ascii=False
+                ),
             )
             return json_text_response(text)
 
@@ -175,6 +180,7 @@ class LayerFeatures(ReadView):
                 "type": "FeatureCollection",
                 "layer": layer.slug,
                 "version": layer.version,
+                "credit": credit(layer),
                 "numberReturned": returned,
                 "links": links,
             }
@@ -202,6 +208,11 @@ def _csv_response(layer, selection, encoding, page):
         content_type=f"text/csv; charset={charset}",
     )
     response["Content-Disposition"] = f'attachment; filename="{layer.slug}-v{layer.version}.csv"'
+    # CSV has no place for metadata: the credit the data's terms ask for travels in the headers (RFC 8187
+    # for the Japanese text) and the licence as a Link.
+    response["Data-Credit"] = "UTF-8''" + quote(" / ".join(v for v in credit(layer).values() if v))
+    if layer.licence_url:
+        response["Link"] = f'<{layer.licence_url}>; rel="license"'
     return response
 
 

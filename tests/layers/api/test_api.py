@@ -89,3 +89,24 @@ def test_map_page_names_the_wards(client, db):
     wards = client.get("/").context["map_config"]["wards"]
     assert len(wards) == 31
     assert wards["27127"] == {"ja": "北区", "en": "Kita Ward"}
+
+
+def test_every_layer_and_the_boundaries_carry_their_credit(client, db):
+    """The terms of 国土数値情報, GSI and PLATEAU: source, 加工 statement, licence and 時点 wherever data is shown."""
+    body = client.get("/api/layers/").json()
+    for entry in body["layers"]:
+        credit = entry["credit"]
+        assert credit["source"] and credit["attribution"] and credit["licence"], entry["slug"]
+        assert credit["processing"], f"{entry['slug']} says nothing of how the data was edited (加工)"
+    by_slug = {entry["slug"]: entry["credit"] for entry in body["layers"]}
+    assert by_slug["building-hazards"]["data_as_of"] == "2022年度"
+    assert "PLATEAU" in by_slug["building-hazards"]["attribution"]
+    assert body["boundaries"]["attribution"].startswith("「国土数値情報（行政区域データ）」")
+    assert body["boundaries"]["data_as_of"] == "2024-01-01"
+    geojson = client.get("/api/layers/parks/features/", {"limit": 1}).json()
+    assert geojson["credit"] == by_slug["parks"]
+    csv = client.get("/api/layers/parks/features/", {"format": "csv", "limit": 1})
+    from urllib.parse import unquote
+
+    assert "国土数値情報（都市公園データ）" in unquote(csv["Data-Credit"].removeprefix("UTF-8''"))
+    assert csv["Link"] == '<https://nlftp.mlit.go.jp/ksj/other/agreement.html>; rel="license"'
