@@ -10,6 +10,7 @@ import numpy as np
 import shapely
 from django.conf import settings
 
+from layers.answers.readings import READING_PROPERTY, reading_of
 from layers.kinds.base import LayerKind
 from layers.models import check_digit
 
@@ -138,11 +139,15 @@ class RowValidator:
             return None, findings
         self.seen_ids[key] = row.number
 
+        name_kana = str(raw["name_kana"] or "").strip()[:300]
+        if self.kind.derive_reading and not name_kana and str(name).strip():
+            # The file gives no reading: a derived one, kept apart from the source's name_kana.
+            properties[READING_PROPERTY] = reading_of(str(name).strip()[:300])
         candidate = Candidate(
             row=row.number,
             source_id=source_id[:100],
             name=str(name).strip()[:300],
-            name_kana=str(raw["name_kana"] or "").strip()[:300],
+            name_kana=name_kana,
             address=str(raw["address"] or "").strip()[:300],
             geometry=geometry,
             properties=properties,

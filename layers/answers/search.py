@@ -14,12 +14,13 @@ asking stops once the page is full, so a common key costs no more than a rare on
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
 from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 
+from .readings import kana_from_romaji
 from .textnorm import search_key, search_key_map
 
 MATCHES = ("exact", "prefix", "substring", "address", "fuzzy")  # by tier, best first
@@ -42,9 +43,14 @@ class SearchQuery:
     places: bool = True
     limit: int = 10
     key: str = field(init=False)
+    # Romaji typed for a Japanese name ("suita daiichi"): its kana, searched as well as the text itself.
+    romaji_key: str | None = field(init=False)
 
     def __post_init__(self):
         object.__setattr__(self, "key", search_key(self.text))
+        kana = kana_from_romaji(self.text)
+        romaji_key = search_key(kana) if kana else None
+        object.__setattr__(self, "romaji_key", romaji_key if romaji_key and romaji_key != self.key else None)
 
     @property
     def fuzzy(self):
@@ -96,7 +102,8 @@ FROM ({inner}) r
 # (cheap, and in the same order as the spheroid's nearby), else shortest name.
 _FEATURES = """
     SELECT 'feature' AS result_type, feat.id, l.slug AS layer, l.name_ja AS layer_ja, l.name_en AS layer_en,
-           feat.name, feat.name_kana, '' AS name_en, feat.address,
+           feat.name, coalesce(nullif(feat.name_kana, ''), feat.properties->>'reading') AS name_kana,
+           '' AS name_en, feat.address,
            m.code AS m_code, m.name_ja AS m_ja, m.name_en AS m_en, w.code AS w_code, w.name_ja AS w_ja,
            w.name_en AS w_en, feat.geom, NULL::geometry AS point, {tier} AS tier, {similarity} AS similarity
     FROM layers_feature feat
@@ -211,14 +218,26 @@ def search(query: SearchQuery) -> list[dict]:
     """The best `query.limit` matches as GeoJSON features, best first.
 
     The kinds of match are asked for in the order they rank, and the asking stops once the better kinds
-    fill the page: a key as common as 大阪市 never sorts fifty thousand addresses.
+    fill the page: a key as common as 大阪市 never sorts fifty thousand addresses. Romaji is searched
+    as typed (English names) and as kana (readings), the better match of a place kept.
     """
     if not query.key:
         return []
+    rows = _matching_rows(query, query.key)
+    if query.romaji_key:
+        found = {(r["result_type"], r["id"]) for r in rows}
+        rows += [r for r in _matching_rows(query, query.romaji_key) if (r["result_type"], r["id"]) not in found]
+    rows.sort(key=_rank)
+    return [_as_feature(row, query) for row in rows[: query.limit]]
+
+
+def _matching_rows(query: SearchQuery, key: str) -> list[dict]:
+    if key != query.key:
+        query = _with_key(query, key)
     params = {
-        "key": query.key,
-        "prefix": _like_escape(query.key) + "%",
-        "pattern": "%" + _like_escape(query.key) + "%",
+        "key": key,
+        "prefix": _like_escape(key) + "%",
+        "pattern": "%" + _like_escape(key) + "%",
         "layers": list(query.layer_ids),
         "code": query.municipality_code,
         "limit": query.limit,
@@ -236,8 +255,16 @@ def search(query: SearchQuery) -> list[dict]:
             cursor.execute(sql, params)
             columns = [c.name for c in cursor.description]
             rows += [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    rows.sort(key=_rank)
-    return [_as_feature(row, query) for row in rows[: query.limit]]
+    for row in rows:
+        row["key"] = key
+    return rows
+
+
+def _with_key(query: SearchQuery, key: str) -> SearchQuery:
+    """The same query, searching `key` (already folded) instead of its own."""
+    other = replace(query)
+    object.__setattr__(other, "key", key)
+    return other
 
 
 def _as_feature(row, query: SearchQuery) -> dict:
@@ -253,7 +280,7 @@ def _as_feature(row, query: SearchQuery) -> dict:
         ward=w_code,
         ward_name={"ja": row["w_ja"], "en": row["w_en"]} if w_code else None,
         match=MATCHES[row["tier"]],
-        highlight=highlight(fields, query.key),
+        highlight=highlight(fields, row["key"]),
     )
     if query.near:
         properties["distance_m"] = round(row["distance"], 1)

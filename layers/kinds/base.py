@@ -125,6 +125,9 @@ class LayerKind:
     # A reader's table format that only this kind takes, and this kind takes nothing else (PLATEAU
     # building models: "plateau-bldg"). None: the general formats (CSV, GeoJSON, Shapefile, …).
     dedicated_format: str | None = None
+    # Facilities are searched by reading: where a file gives no kana, the importer derives one
+    # (layers/answers/readings.py). Areas without names of their own (hazard zones) need none.
+    derive_reading: bool = True
     fields_by_name: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

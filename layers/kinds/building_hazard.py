@@ -74,6 +74,7 @@ KIND = LayerKind(
     tile_properties=("deepest_rank", "deepest_m"),
     min_zoom=15,
     name_required=False,
+    derive_reading=False,
     derive=derive,
     # Only PLATEAU building models hold these attributes; a hazard-zone file is refused, and this file
     # is refused by every other kind.

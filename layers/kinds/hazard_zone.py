@@ -188,5 +188,6 @@ KIND = LayerKind(
     tile_properties=("hazard_type", "depth_rank", "zone_class"),
     min_zoom=8,
     name_required=False,
+    derive_reading=False,
     derive=derive,
 )

@@ -208,3 +208,28 @@ def test_search_answers_304_to_a_matching_etag(client, db):
     first = client.get(SEARCH, {"q": "吹田"})
     again = client.get(SEARCH, {"q": "吹田"}, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
+
+
+def _search(client, q, **extra):
+    return client.get("/api/search/", {"q": q, "places": "false", **extra}).json()["features"]
+
+
+@pytest.mark.parametrize("query", ["すいただいいち", "スイタダイイチ", "suita daiichi", "Suita Daiichi", "ｽｲﾀﾀﾞｲｲﾁ"])
+def test_a_name_without_a_reading_in_the_file_is_found_by_kana_and_romaji(client, db, query):
+    """GSI's shelter lists carry no readings: the importer derives them (SudachiPy)."""
+    names = [f["properties"]["name"] for f in _search(client, query, layer="shelters", limit=50)]
+    assert any(name.startswith("吹田第一小学校") or name == "吹田第一小学校" for name in names), names
+
+
+def test_the_derived_reading_is_stored_apart_from_the_source_kana(db):
+    from layers.models import Feature
+
+    school = Feature.objects.filter(layer__slug="shelters", name="吹田第一小学校").first()
+    assert school.name_kana == "" and school.properties["reading"] == "スイタダイイチショウガッコウ"
+
+
+def test_romaji_still_finds_english_place_names(client, db):
+    places = client.get("/api/search/", {"q": "Suita"}).json()["features"]
+    assert places[0]["properties"]["result_type"] == "municipality" and places[0]["properties"]["name"] == "吹田市"
+    kita = client.get("/api/search/", {"q": "kita"}).json()["features"]
+    assert any(f["properties"]["result_type"] == "ward" for f in kita)
