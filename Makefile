@@ -16,14 +16,15 @@ export LOCAL_PG_PORT
 DB_SETUP := localdb
 endif
 
-.PHONY: help demo test lint format setup system system-test venv vendor messages localdb stop migrate load serve bench clean
+.PHONY: help demo test lint format setup system system-test venv vendor messages localdb stop migrate load serve worker bench clean
 
 help: ## List the make targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-demo: setup migrate load ## Install everything, load the Osaka sample data and serve http://127.0.0.1:8000/
+demo: setup migrate load ## Install everything, load the Osaka sample data and serve http://127.0.0.1:8000/ with an import worker
 	@$(PY) manage.py create_demo_user
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	bash scripts/worker.sh & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: system-test venv vendor messages $(DB_SETUP) ## Set up the same way, then check and run the whole test suite
 	$(VENV)/bin/ruff check .
@@ -78,6 +79,9 @@ load: migrate ## Load the Osaka sample data (skips what is already loaded)
 
 serve: ## Serve without re-running the set-up
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: ## Run an import worker (IMPORT_WORKERS=N for more processes) without re-running the set-up
+	bash scripts/worker.sh
 
 clean: stop ## Remove the virtualenv, vendored files and local database
 	rm -rf $(VENV) node_modules frontend/static/vendor var
