@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from layers.permissions import is_prefecture_admin
 
-from .models import ImportRun, PublishedVersion
+from .models import ColumnChoice, ImportRun, PublishedVersion
 from .versions import rollback
 
 
@@ -18,8 +18,10 @@ class ImportRunAdmin(admin.ModelAdmin):
         "mode",
         "status",
         "published_version",
+        "user",
     )
     list_filter = ("status", "mode", "layer")
+    list_select_related = ("layer", "municipality", "user")
     search_fields = ("file_name", "file_sha256")
     readonly_fields = [f.name for f in ImportRun._meta.fields]
 
@@ -64,3 +66,12 @@ class PublishedVersionAdmin(admin.ModelAdmin):
             % {"layer": target.layer.slug, "old": target.version, "new": new_version},
             messages.SUCCESS,
         )
+
+
+@admin.register(ColumnChoice)
+class ColumnChoiceAdmin(admin.ModelAdmin):
+    """The columns editors chose per municipality and layer; deleting one returns to automatic mapping."""
+
+    list_display = ("layer", "municipality", "updated_by", "updated_at")
+    list_filter = ("layer",)
+    readonly_fields = ("updated_by", "updated_at")
