@@ -9,8 +9,14 @@ from layers.models import Ward
 from layers.status import vocabulary
 
 
+def cluster_url_template(layer):
+    path = reverse("cluster-tile", kwargs={"slug": layer["slug"], "z": "0", "x": "0", "y": "0"})
+    return path.replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf") + f"?v={layer['version']}"
+
+
 def map_page(request):
     """The map. The page hands the JS its URLs and the catalogue, so the JS holds no API paths."""
+    catalogue = layer_catalogue()
     config = {
         "basemap": {"url": settings.BASEMAP_URL, "attribution": settings.BASEMAP_ATTRIBUTION},
         "urls": {
@@ -26,7 +32,11 @@ def map_page(request):
         "status_vocabulary": vocabulary.for_client(),
         # The features endpoint's largest page (FEATURES_MAX_LIMIT): the map asks for whole layers in pages of it.
         "features_page_size": settings.FEATURES_MAX_LIMIT,
-        "layers": layer_catalogue(),
+        "layers": catalogue,
+        # Point layers below the detail zoom: the server's clusters (layers/tiles/clusters.py), versioned like tiles.
+        "cluster_urls": {
+            layer["slug"]: cluster_url_template(layer) for layer in catalogue if "Point" in layer["geometry_types"]
+        },
         # 31 wards of 大阪市 and 堺市: features carry a ward code, the popups show its name.
         "wards": {
             code: {"ja": ja, "en": en} for code, ja, en in Ward.objects.values_list("code", "name_ja", "name_en")

@@ -7,7 +7,7 @@ from ..api import caching, params
 from ..api.catalogue import current_version, get_layer, layer_ref, layer_with_extent, tile_url_template
 from ..api.errors import NotFound, handles_map_errors
 from ..api.responses import json_response
-from . import mvt
+from . import clusters, mvt
 
 MVT = "application/vnd.mapbox-vector-tile"
 
@@ -80,3 +80,29 @@ def tilejson(request, slug):
         return json_response(mvt.tilejson(layer, tiles_url=url, bounds=described.extent))
 
     return caching.conditional(request, etag, build)
+
+
+@require_safe
+@handles_map_errors
+def cluster_tile(request, slug, z, x, y):
+    """A point layer's clusters for one tile (clusters.py), narrowed by the features endpoint's filters.
+
+    Immutable under `?v=N` like a tile; the filters are part of the URL, so of the ETag too.
+    """
+    z, x, y = params.parse_tile(z, x, y)
+    wanted = params.parse_version(request.GET.get("v"))
+    ref = layer_ref(slug)
+    filters = params.parse_filters(request.GET, ref.kind_spec)
+    version, data = clusters.cluster_tile(ref, z, x, y, filters)
+    if version is None:
+        raise NotFound(f"no layer {slug!r}")
+    if wanted is not None and wanted != version:
+        query = request.GET.copy()
+        query["v"] = version
+        response = HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
+        response["Cache-Control"] = caching.short_lived()
+        return response
+    etag = caching.etag_for("clusters", slug, version, z, x, y, request.GET.urlencode())
+    if response := caching.not_modified(request, etag):
+        return caching.finish(response, etag, caching.IMMUTABLE)
+    return _tile_response(data, etag, caching.IMMUTABLE if wanted is not None else caching.short_lived())

@@ -77,6 +77,8 @@ def new_map_page(browser, live_app, device, *, locale="ja-JP", wait=True, **opti
     page.outside_requests = keep_local(context, live_app)
     page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.requests = []
+    page.on("request", lambda request: page.requests.append(request.url))
     page.goto(f"{live_app}/")
     if wait:
         wait_until_ready(page)

@@ -83,19 +83,32 @@ def test_map_loads_without_console_errors_and_draws_the_43_municipalities(open_m
     assert {urlsplit(url).netloc for url in page.outside_requests} <= {urlsplit(basemap["url"]).netloc}
 
 
-def test_every_layer_loads_all_its_features(open_map, device, catalogue):
+def test_no_layer_is_downloaded_whole_points_cluster_then_show_as_places(open_map, device, catalogue):
     page = open_map()
-
     for slug in catalogue:
         layer_checkbox(page, slug).check()
-    expected = {slug: layer["feature_count"] for slug, layer in catalogue.items()}
-    page.wait_for_function(
-        "expected => Object.entries(expected).every(([slug, n]) => window.osakaMap.counts().layers[slug] === n)",
-        arg=expected,
-    )
-    assert counts(page)["layers"] == expected
     page.wait_for_function("n => window.osakaMap.onMap().length === n", arg=len(catalogue))
+    page.wait_for_function("() => window.osakaMap.idle()")
     screenshot(page, f"map-{device}-all-layers-ja.png")
+
+    # At prefecture zoom: areas from the versioned tiles, points as the server's clusters; no GeoJSON at all.
+    paths = [urlsplit(url) for url in page.requests]
+    features = [p for p in paths if p.path.startswith("/api/layers/") and "/features/" in p.path]
+    assert not [p for p in features if "filter=" not in p.query]
+    for slug, layer in catalogue.items():
+        kind = "clusters/" if "Point" in layer["geometry_types"] else ""
+        asked = [p for p in paths if p.path.startswith(f"/tiles/{slug}/{kind}")]
+        assert asked and all(f"v={layer['version']}" in p.query for p in asked), slug
+    assert all(n == 0 for n in counts(page)["layers"].values())
+
+    # Zoomed in on a district: the places in view, as GeoJSON for the view's box only.
+    page.evaluate("() => window.osakaMap.map.setView([34.7025, 135.4959], 15, {animate: false})")
+    page.wait_for_function("() => window.osakaMap.counts().layers.shelters > 0")
+    drawn = counts(page)["layers"]
+    assert 0 < drawn["shelters"] < catalogue["shelters"]["feature_count"] / 10
+    asked = [urlsplit(url) for url in page.requests if "/api/layers/shelters/features/" in url]
+    assert asked and all("bbox=" in p.query for p in asked if "filter=" not in p.query)
+    screenshot(page, f"map-{device}-places-ja.png")
     assert page.errors == []
 
 
@@ -132,7 +145,8 @@ def test_unchecking_a_layer_removes_it_with_its_legend_notice_and_attribution(op
     expect(page.locator("#legend")).not_to_contain_text(hazard["name"]["ja"])
     expect(attribution).not_to_contain_text(hazard["attribution"])
 
-    layer_checkbox(page, "shelters").uncheck()
+    for slug in page.evaluate("() => window.osakaMap.onMap()"):
+        layer_checkbox(page, slug).uncheck()
     page.wait_for_function("() => window.osakaMap.onMap().length === 0")
     expect(page.locator("#feature-list-items li")).to_have_count(0)
 
@@ -162,10 +176,12 @@ def test_list_shows_places_in_view_and_a_click_opens_the_popup(open_map, device)
     page = open_map()
 
     open_panel(page, "list")
+    # At prefecture zoom the list holds the areas; the clustered places are counted, to be listed zoomed in.
+    expect(page.locator("#feature-list-more")).to_contain_text("ほか")
+    page.evaluate("() => window.osakaMap.map.setView([34.7025, 135.4959], 15, {animate: false})")
     items = page.locator("#feature-list-items .feature-button")
     expect(items.first).to_be_visible()
     assert 0 < items.count() <= 100
-    expect(page.locator("#feature-list-more")).to_contain_text("ほか")
 
     first = items.first
     name = first.locator(".feature-name").text_content()
@@ -250,7 +266,7 @@ def test_skip_link_takes_keyboard_users_to_the_list(open_map, device):
 def test_a_popup_in_osaka_city_names_the_ward(open_map, device):
     page = open_map()
     # Osaka Station, in 大阪市北区; the places nearby lie in Osaka City's wards.
-    page.evaluate("() => window.osakaMap.map.setView([34.7025, 135.4959], 17, {animate: false})")
+    page.evaluate("() => window.osakaMap.map.setView([34.7025, 135.4959], 16, {animate: false})")
     in_a_ward = re.compile(r"大阪市\S+区")
     open_panel(page, "list")
     button = page.locator("#feature-list-items .feature-button").filter(has_text=in_a_ward).first

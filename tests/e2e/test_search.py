@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import map_config, new_map_page, screenshot
+from tests.e2e.conftest import map_config, new_map_page, open_panel, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -272,6 +272,7 @@ def test_here_with_a_granted_position_lands_on_the_report_for_that_point(open_ma
     page = open_map(device, permissions=["geolocation"], geolocation=UMEDA)
     here = map_config(page)["urls"]["here"]
 
+    open_panel(page, "here")
     button = page.get_by_role("button", name="現在地の危険と避難所")
     expect(button).to_be_visible()
     with page.expect_navigation():
@@ -289,6 +290,7 @@ def test_here_with_permission_refused_offers_the_map_centre(open_map, live_app, 
     page = open_map(device)  # no permission granted: headless Chromium refuses it
     here = map_config(page)["urls"]["here"]
 
+    open_panel(page, "here")
     page.get_by_role("button", name="現在地の危険と避難所").click()
     status = page.locator(".here-status")
     expect(status).to_contain_text("許可")
@@ -309,6 +311,8 @@ def test_the_map_centre_report_link_follows_the_map_and_is_keyboard_reachable(op
     page = open_map("desktop")
     page.evaluate("() => window.osakaMap.map.setView([34.8, 135.5], 14, { animate: false })")
 
+    open_panel(page, "here")
+    page.locator("#open-here").focus()
     link = page.get_by_role("link", name="この地点の危険")
     for _ in range(10):
         page.keyboard.press("Tab")

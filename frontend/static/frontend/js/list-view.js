@@ -18,6 +18,8 @@ export function kindOfPlace(layer, properties) {
   return value == null || value === "" ? label(layer.entry.name) : formatValue(field, value);
 }
 
+const itemKey = (item) => `${item.layer.slug}:${item.feature.id}`;
+
 export class ListView {
   constructor({ map, section, summary, list, more, municipalityName, onSelect }) {
     Object.assign(this, { map, section, summary, list, more, municipalityName, onSelect });
@@ -26,7 +28,7 @@ export class ListView {
 
   /** Focus back on an item's button (say when its popup closes), or on the list if it has gone. */
   focus(item) {
-    (this.buttons.get(item) ?? this.section).focus();
+    (this.buttons.get(itemKey(item)) ?? this.section).focus();
   }
 
   /** The items of `layers` in the map view, nearest the centre first. */
@@ -35,10 +37,7 @@ export class ListView {
     const centre = this.map.getCenter();
     const found = [];
     for (const layer of layers) {
-      for (const item of layer.shownItems()) {
-        const inside = item.bounds ? bounds.intersects(item.bounds) : bounds.contains(item.latlng);
-        if (inside) found.push({ item, distance: centre.distanceTo(item.latlng) });
-      }
+      for (const item of layer.itemsIn(bounds)) found.push({ item, distance: centre.distanceTo(item.latlng) });
     }
     found.sort((a, b) => a.distance - b.distance);
     return found.map(({ item }) => item);
@@ -48,16 +47,19 @@ export class ListView {
   render(layers, { loading = false } = {}) {
     const items = this.itemsInView(layers);
     const shown = items.slice(0, LIST_LIMIT);
+    // Below the detail zoom, points are clusters: counted here, listed once the map is zoomed in.
+    const bounds = this.map.getBounds();
+    const clustered = layers.reduce((sum, layer) => sum + layer.clusteredIn(this.map, bounds), 0);
     // The list is redrawn when the map moves or a shelter's status changes: keep a keyboard or
     // screen-reader user on the place they were on, not thrown back to the top of the page.
     const focused = [...this.buttons].find(([, button]) => button === document.activeElement)?.[0];
-    this.buttons = new Map(shown.map((item) => [item, this.button(item)]));
+    this.buttons = new Map(shown.map((item) => [itemKey(item), this.button(item)]));
     this.list.replaceChildren(...[...this.buttons.values()].map((button) => button.parentElement));
     if (focused) this.buttons.get(focused)?.focus({ preventScroll: true });
 
     if (!layers.length) {
       this.summary.textContent = loading ? gettext("Loading…") : gettext("No layer is shown.");
-    } else if (!items.length) {
+    } else if (!items.length && !clustered) {
       this.summary.textContent = gettext("No places in this map view. Zoom out or move the map.");
     } else {
       const text = ngettext(
@@ -67,7 +69,7 @@ export class ListView {
       );
       this.summary.textContent = interpolate(text, { count: formatNumber(items.length) });
     }
-    const hidden = items.length - shown.length;
+    const hidden = items.length - shown.length + clustered;
     this.more.hidden = hidden <= 0;
     this.more.textContent =
       hidden > 0

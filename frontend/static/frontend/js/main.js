@@ -1,23 +1,26 @@
-/** Wires the page: reads the server's JSON config, builds the map, the layer panel, legend and list. */
+/** Wires the page: reads the server's JSON config, builds the map, the panels, legend and list. */
 
 import { formatNumber, gettext, interpolate, label } from "./i18n.js";
 import { setUpHere } from "./here.js";
 import { renderLegend, renderNotices } from "./legend.js";
-import { MapLayer, restack } from "./layers.js";
+import { DETAIL_ZOOM, MapLayer } from "./layers.js";
 import { kindOfPlace, ListView } from "./list-view.js";
+import { Panels } from "./panels.js";
 import { Search } from "./search.js";
 import { StatusFeed, useStatusVocabulary } from "./status-feed.js";
-import { Panels } from "./panels.js";
 import { addStatusLine, catalogueBounds, createMap, drawMunicipalities, municipalityNames } from "./map.js";
 
+const L = globalThis.L;
 const config = JSON.parse(document.getElementById("map-config").textContent);
 const byId = (id) => document.getElementById(id);
 useStatusVocabulary(config.status_vocabulary);
 
 const mapElement = byId("map");
 const wide = window.matchMedia("(min-width: 60rem)");
+// A finger is wider than a mouse pointer: on touch screens a tap up to 10 px off a dot still hits it.
+const renderer = L.canvas({ tolerance: window.matchMedia("(pointer: coarse)").matches ? 10 : 2, padding: 0.3 });
 
-const map = createMap(mapElement, { basemap: config.basemap });
+const map = createMap(mapElement, { basemap: config.basemap, renderer });
 const status = addStatusLine(map);
 
 // One panel at a time over the map. A phone starts with the whole map; a wide screen with the layers open.
@@ -43,59 +46,79 @@ function municipalityName(code, wardCode = null) {
 }
 let boundaries = null;
 
+const layers = config.layers.map(
+  (entry, index) =>
+    new MapLayer(entry, index, {
+      municipalityName,
+      pageSize: config.features_page_size,
+      clusterUrl: config.cluster_urls?.[entry.slug],
+      renderer,
+    }),
+);
+const checkboxes = new Map(
+  layers.map((layer) => [layer, document.querySelector(`input[name="layer"][value="${CSS.escape(layer.slug)}"]`)]),
+);
+const checkedLayers = () => layers.filter((layer) => checkboxes.get(layer)?.checked);
+const visibleLayers = () => layers.filter((layer) => layer.isOn(map));
+
 // Live shelter status, polled apart from the layers' data so a cached map never shows a stale status.
 const feed = new StatusFeed(config.urls.shelter_status, {
   intervalSeconds: config.status_poll_seconds,
   onUpdate: (byKey) => {
-    for (const layer of layers) layer.applyStatus(byKey);
+    for (const layer of layers) layer.applyStatus(byKey).then(renderListSoon);
     renderListSoon();
   },
 });
 
-const layers = config.layers.map((entry, index) => new MapLayer(entry, index, { municipalityName, pageSize: config.features_page_size }));
-const checkboxes = new Map(
-  layers.map((layer) => [layer, document.querySelector(`input[name="layer"][value="${CSS.escape(layer.slug)}"]`)]),
-);
-
-const checkedLayers = () => layers.filter((layer) => checkboxes.get(layer)?.checked);
-const visibleLayers = () => layers.filter((layer) => layer.isOn(map));
-
 const listView = new ListView({
   map,
-  section: byId("feature-list"),
+  section: byId("panel-list"),
   summary: byId("feature-list-summary"),
   list: byId("feature-list-items"),
   more: byId("feature-list-more"),
   municipalityName,
-  onSelect: focusFeature,
+  onSelect: (item) => focusFeature(item),
 });
 
 let selected = null; // the item whose popup is open, to return focus to when it closes
 let returnFocus = null; // where focus goes back to then, if not to the item's button in the list
+let firstView = true;
 
-function focusFeature(item, { returnTo = null } = {}) {
+/** Brings an item into view and opens its popup (a point's places are loaded for the new view first). */
+async function focusFeature(item, { returnTo = null } = {}) {
   firstView = false;
   if (item.bounds) map.fitBounds(item.bounds, { maxZoom: 16, animate: false });
   else map.setView(item.latlng, Math.max(map.getZoom(), 16), { animate: false });
   // On a phone the sheet would cover the popup.
   if (!wide.matches) panels.close();
-  const target = item.marker && map.hasLayer(item.marker) ? item.marker : item.path;
-  target.openPopup();
+  await item.layer.update(map).catch(() => null);
+  const popup = await item.layer.openPopup(map, item);
   selected = item;
   returnFocus = returnTo;
-  target.getPopup()?.getElement()?.querySelector(".popup-title")?.focus({ preventScroll: true });
+  popup?.getElement()?.querySelector(".popup-title")?.focus({ preventScroll: true });
 }
 
 map.on("popupclose", ({ popup }) => {
   const item = selected;
   const back = returnFocus;
   selected = returnFocus = null;
-  const mine = item && (item.path.getPopup() === popup || item.marker?.getPopup() === popup);
-  if (mine && popup.getElement()?.contains(document.activeElement)) {
+  if (item && popup.getElement()?.contains(document.activeElement)) {
     if (back) back.focus();
     else {
       panels.open("list");
       listView.focus(item);
+    }
+  }
+});
+
+// A click on an area (drawn on tiles, not as Leaflet layers) opens its popup; points open their own.
+map.on("click", (event) => {
+  if (event.sourceTarget && event.sourceTarget !== map) return;
+  for (const layer of [...visibleLayers()].reverse()) {
+    const item = layer.areaAt?.(event.latlng);
+    if (item) {
+      layer.openPopup(map, item);
+      return;
     }
   }
 });
@@ -114,7 +137,8 @@ function renderChosen() {
 const pending = new Set();
 
 function renderList() {
-  listView.render(visibleLayers(), { loading: pending.size > 0 });
+  if (!panels.isOpen("list")) return;
+  listView.render(visibleLayers(), { loading: pending.size > 0, zoomIn: map.getZoom() < DETAIL_ZOOM });
 }
 
 let listTimer = null;
@@ -129,6 +153,24 @@ function showStatus() {
     : "";
 }
 
+/** Runs `work` (a layer's loading) with the layer named in the loading line; a failure is said there. */
+async function loading(layer, work) {
+  pending.add(layer);
+  showStatus();
+  try {
+    await work;
+  } catch (error) {
+    console.warn(error);
+    status.textContent = interpolate(gettext("%(layer)s could not be loaded. Please try again later."), {
+      layer: label(layer.entry.name),
+    });
+    return;
+  } finally {
+    pending.delete(layer);
+  }
+  showStatus();
+}
+
 async function setVisible(layer, visible) {
   renderChosen();
   if (!visible) {
@@ -136,38 +178,10 @@ async function setVisible(layer, visible) {
     renderList();
     return;
   }
-  pending.add(layer);
-  showStatus();
-  try {
-    await layer.load();
-  } catch (error) {
-    console.warn(error);
-    pending.delete(layer);
-    checkboxes.get(layer).checked = false;
-    renderChosen();
-    renderList();
-    status.textContent = interpolate(gettext("%(layer)s could not be loaded. Please try again later."), {
-      layer: label(layer.entry.name),
-    });
-    return;
-  }
-  pending.delete(layer);
-  showStatus();
-  layer.applyStatus(feed.byKey);
-  // The box may have been cleared while the layer was loading.
-  if (checkboxes.get(layer).checked) {
-    layer.show(map);
-    restack(map, layers, boundaries);
-  }
+  await loading(layer, layer.show(map));
+  layer.applyStatus(feed.byKey).then(renderListSoon);
   renderList();
 }
-
-// "Open now only" (開設中のみ): the layers with live status show only the shelters reported open.
-const openOnly = byId("open-only");
-openOnly?.addEventListener("change", () => {
-  for (const layer of layers.filter((l) => l.hasLiveStatus)) layer.setOpenOnly(map, openOnly.checked);
-  renderList();
-});
 
 for (const [layer, checkbox] of checkboxes) {
   const swatch = checkbox.labels[0]?.querySelector(".swatch");
@@ -176,11 +190,17 @@ for (const [layer, checkbox] of checkboxes) {
   checkbox.addEventListener("change", () => setVisible(layer, checkbox.checked));
 }
 
+// "Open now only" (開設中のみ): the layers with live status show only the shelters reported open.
+const openOnly = byId("open-only");
+openOnly?.addEventListener("change", async () => {
+  await Promise.all(layers.filter((l) => l.hasLiveStatus).map((l) => l.setOpenOnly(map, openOnly.checked)));
+  renderList();
+});
+
 // Lay the page out first, so the first view fits the map's size; until the user moves the map,
 // fit it again whenever that size changes (fonts arriving, a rotated phone, a resized window).
 renderChosen();
 const bounds = catalogueBounds(config.layers);
-let firstView = true;
 function fitFirstView() {
   if (bounds) map.fitBounds(bounds, { animate: false });
   else map.setView([34.69, 135.5], 10); // Osaka, for an empty catalogue
@@ -193,9 +213,9 @@ new ResizeObserver(() => {
   map.invalidateSize();
   if (firstView) fitFirstView();
 }).observe(mapElement);
-map.on("moveend", renderListSoon);
-map.on("zoomend", () => {
-  for (const layer of visibleLayers()) layer.fitZoom(map.getZoom());
+map.on("moveend", () => {
+  for (const layer of visibleLayers()) loading(layer, layer.update(map)).then(renderListSoon);
+  renderListSoon();
 });
 
 const municipalitiesLoaded = fetch(config.urls.municipalities)
@@ -205,14 +225,13 @@ const municipalitiesLoaded = fetch(config.urls.municipalities)
   })
   .then((collection) => {
     names = municipalityNames(collection);
-    boundaries = drawMunicipalities(map, collection);
+    boundaries = drawMunicipalities(map, collection, renderer);
   })
   .catch((error) => console.warn(error));
 
 const ready = Promise.all([municipalitiesLoaded, ...checkedLayers().map((layer) => setVisible(layer, true))]).then(
   renderList,
 );
-renderList();
 if (layers.some((layer) => layer.hasLiveStatus)) feed.start();
 
 // Search: a place fits the map to it; a feature opens its popup, its layer turned on first if need be.
@@ -224,30 +243,27 @@ async function showSearchResult(feature, { pointer }) {
   const [lon, lat] = feature.geometry?.coordinates ?? [];
   // A tap on a phone: let the on-screen keyboard go and show the map.
   if (pointer && !wide.matches) searchInput.blur();
+  if (!wide.matches) panels.close();
   if (p.result_type !== "feature") {
     const [west, south, east, north] = feature.bbox ?? [];
     if (feature.bbox) map.fitBounds([[south, west], [north, east]], { animate: false });
     else map.setView([lat, lon], 14, { animate: false });
-    if (!wide.matches) panels.close();
     return;
   }
   const layer = layers.find((l) => l.slug === p.layer);
-  if (layer) {
-    const checkbox = checkboxes.get(layer);
-    if (!checkbox.checked) {
-      checkbox.checked = true;
-      await setVisible(layer, true);
-    } else {
-      await layer.load().catch(() => null);
-    }
-    const item = layer.isOn(map) ? layer.items.find((i) => i.feature.id === p.feature_id) : null;
-    if (item) {
-      focusFeature(item, { returnTo: pointer ? null : searchInput });
-      return;
-    }
+  if (!layer) {
+    map.setView([lat, lon], 16, { animate: false });
+    return;
   }
-  map.setView([lat, lon], 16, { animate: false });
-  if (!wide.matches) panels.close();
+  const checkbox = checkboxes.get(layer);
+  if (!checkbox.checked) {
+    checkbox.checked = true;
+    renderChosen();
+    layer.on = true;
+  }
+  const item = { feature: { id: p.feature_id, properties: p }, layer, latlng: L.latLng(lat, lon), bounds: null };
+  await setVisible(layer, true);
+  await focusFeature(item, { returnTo: pointer ? null : searchInput });
 }
 
 if (config.urls.search) {
@@ -259,10 +275,10 @@ if (config.urls.search) {
     url: config.urls.search,
     maxLength: config.search_max_length,
     centre: () => map.getCenter(),
-    // A loaded layer knows more than the search answer: say which designation a shelter has.
+    // A drawn place knows more than the search answer: say which designation a shelter has.
     kindOf: (p) => {
       const layer = layers.find((l) => l.slug === p.layer);
-      const item = layer?.items.find((i) => i.feature.id === p.feature_id);
+      const item = layer?.byId.get(p.feature_id);
       return item ? kindOfPlace(layer, item.feature.properties ?? {}) : null;
     },
     onChoose: showSearchResult,
@@ -292,5 +308,5 @@ window.osakaMap = Object.freeze({
   }),
   onMap: () => visibleLayers().map((layer) => layer.slug),
   liveStatus: (municipality, id) => feed.get(municipality, id),
-  openShelters: () => layers.flatMap((layer) => (layer.isOn(map) ? layer.openMarkers.getLayers().length : 0)),
+  idle: () => pending.size === 0,
 });

@@ -16,9 +16,11 @@ export function catalogueBounds(entries) {
 }
 
 /** The map with its controls and base map; the caller sets the first view once the page is laid out. */
-export function createMap(element, { basemap }) {
+export function createMap(element, { basemap, renderer }) {
   // Half zoom steps let the whole prefecture fill a phone's or a desktop's map.
-  const map = L.map(element, { preferCanvas: true, zoomControl: false, zoomSnap: 0.5, minZoom: 7, maxZoom: 18 });
+  const map = L.map(element, { renderer, zoomControl: false, zoomSnap: 0.5, minZoom: 7, maxZoom: 18 });
+  // Areas from vector tiles lie under the points, the boundaries and the popups.
+  map.createPane("areas").style.zIndex = 350;
   L.control.zoom({ position: "topright", zoomInTitle: gettext("Zoom in"), zoomOutTitle: gettext("Zoom out") }).addTo(map);
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   L.tileLayer(basemap.url, { attribution: markJapanese(basemap.attribution), maxZoom: 18 }).addTo(map);
@@ -90,9 +92,9 @@ function textNode(text) {
 }
 
 /** Draws the municipal boundaries as thin outlines, names in a tooltip; returns the Leaflet layer. */
-export function drawMunicipalities(map, collection) {
+export function drawMunicipalities(map, collection, renderer) {
   const layer = L.geoJSON(collection, {
-    style: BOUNDARY_STYLE,
+    style: { ...BOUNDARY_STYLE, renderer },
     onEachFeature(feature, path) {
       const { name_ja: ja, name_en: en } = feature.properties;
       path.bindTooltip(() => textNode(label({ ja, en })), { sticky: true, direction: "top", opacity: 0.95 });

@@ -1,0 +1,213 @@
+/**
+ * Vector tiles on Leaflet: a canvas grid layer that decodes each MVT tile (mvt.js), paints it with a
+ * caller's function and keeps the decoded features for hit tests and the list; and a grid of cluster
+ * tiles whose points become circle markers (drawn whole, never clipped at a tile's edge).
+ */
+
+import { decodeTile } from "./mvt.js";
+
+const L = globalThis.L;
+
+/** `template` ({z}/{x}/{y} and a query) with extra query parameters (the layer's filters). */
+export function tileUrl(template, coords, extra) {
+  const url = new URL(L.Util.template(template, coords), document.baseURI);
+  for (const [name, value] of extra ?? []) url.searchParams.set(name, value);
+  return url.href;
+}
+
+async function fetchTile(url, signal) {
+  const response = await fetch(url, { signal });
+  if (response.status === 204) return null;
+  if (!response.ok) throw new Error(`${new URL(url).pathname}: HTTP ${response.status}`);
+  return decodeTile(await response.arrayBuffer());
+}
+
+/** Tile pixel → lat/lng, for a point `[x, y]` in a tile's own units. */
+function tilePointToLatLng(map, coords, extent, [x, y]) {
+  const size = 256;
+  const point = L.point((coords.x + x / extent) * size, (coords.y + y / extent) * size);
+  return map.unproject(point, coords.z);
+}
+
+function insideRings(rings, x, y) {
+  // Even-odd over every ring: holes and multipolygons alike.
+  let inside = false;
+  for (const ring of rings) {
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [xi, yi] = ring[i];
+      const [xj, yj] = ring[j];
+      if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+  }
+  return inside;
+}
+
+/**
+ * Areas from vector tiles, painted on canvas. `paint(context, feature, scale)` draws one feature with
+ * the context already scaled to tile units; `keep(properties)` says whether a feature is shown (filters).
+ */
+const makeAreaTiles = () => L.GridLayer.extend({
+  options: { url: "", name: "", paint: null, keep: () => true, updateWhenZooming: false, keepBuffer: 1 },
+
+  initialize(options) {
+    L.GridLayer.prototype.initialize.call(this, options);
+    this.decoded = new Map(); // tile key → {coords, layer}
+    this.on("tileunload", ({ coords }) => this.decoded.delete(this._tileCoordsToKey(coords)));
+  },
+
+  createTile(coords, done) {
+    const canvas = L.DomUtil.create("canvas", "leaflet-tile");
+    const size = this.getTileSize();
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = size.x * ratio;
+    canvas.height = size.y * ratio;
+    const key = this._tileCoordsToKey(coords);
+    fetchTile(tileUrl(this.options.url, coords))
+      .then((layers) => {
+        const layer = layers?.[this.options.name] ?? null;
+        this.decoded.set(key, { coords, layer });
+        this.paintTile(canvas, layer);
+        done(null, canvas);
+      })
+      .catch((error) => done(error, canvas));
+    return canvas;
+  },
+
+  paintTile(canvas, layer) {
+    const context = canvas.getContext("2d");
+    context.setTransform(1, 0, 0, 1, 0, 0);
+    context.clearRect(0, 0, canvas.width, canvas.height);
+    if (!layer) return;
+    const scale = canvas.width / layer.extent;
+    context.setTransform(scale, 0, 0, scale, 0, 0);
+    for (const feature of layer.features) {
+      if (this.options.keep(feature.properties)) this.options.paint(context, feature, scale);
+    }
+  },
+
+  /** Paints every loaded tile again (the filters changed), without fetching. */
+  repaint() {
+    for (const [key, tile] of Object.entries(this._tiles ?? {})) {
+      const decoded = this.decoded.get(key);
+      if (decoded) this.paintTile(tile.el, decoded.layer);
+    }
+  },
+
+  /** The shown features under `latlng`, topmost first. */
+  featuresAt(latlng) {
+    const map = this._map;
+    const z = this._tileZoom;
+    if (!map || z === undefined) return [];
+    const point = map.project(latlng, z);
+    const coords = L.point(Math.floor(point.x / 256), Math.floor(point.y / 256));
+    const decoded = this.decoded.get(`${coords.x}:${coords.y}:${z}`);
+    if (!decoded?.layer) return [];
+    const { extent } = decoded.layer;
+    const x = ((point.x - coords.x * 256) / 256) * extent;
+    const y = ((point.y - coords.y * 256) / 256) * extent;
+    return decoded.layer.features
+      .filter((f) => f.type === 3 && this.options.keep(f.properties) && insideRings(f.geometry, x, y))
+      .reverse();
+  },
+
+  /** The shown features of the loaded tiles at the current zoom that lie in `bounds`, once each by id. */
+  featuresIn(bounds) {
+    const map = this._map;
+    const found = new Map();
+    if (!map) return [];
+    for (const { coords, layer } of this.decoded.values()) {
+      if (!layer || coords.z !== this._tileZoom) continue;
+      for (const feature of layer.features) {
+        if (found.has(feature.id) || !this.options.keep(feature.properties)) continue;
+        const ring = feature.geometry[0] ?? [];
+        let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
+        for (const [x, y] of ring) {
+          minX = Math.min(minX, x);
+          minY = Math.min(minY, y);
+          maxX = Math.max(maxX, x);
+          maxY = Math.max(maxY, y);
+        }
+        const box = L.latLngBounds(
+          tilePointToLatLng(map, coords, layer.extent, [minX, maxY]),
+          tilePointToLatLng(map, coords, layer.extent, [maxX, minY]),
+        );
+        if (bounds.intersects(box)) found.set(feature.id, { feature, bounds: box, latlng: box.getCenter() });
+      }
+    }
+    return [...found.values()];
+  },
+});
+
+/**
+ * A point layer's clusters (the server's cluster tiles, one point per grid cell with a `count`) as circle
+ * markers made by `marker(latlng, count)`. The grid's own tiles are empty placeholders.
+ */
+const makeClusterTiles = () => L.GridLayer.extend({
+  options: { url: "", name: "", query: null, marker: null, updateWhenZooming: false, keepBuffer: 1 },
+
+  initialize(options) {
+    L.GridLayer.prototype.initialize.call(this, options);
+    this.markers = L.featureGroup();
+    this.byTile = new Map(); // tile key → its markers
+    this.on("tileunload", ({ coords }) => {
+      const key = this._tileCoordsToKey(coords);
+      for (const marker of this.byTile.get(key) ?? []) this.markers.removeLayer(marker);
+      this.byTile.delete(key);
+    });
+  },
+
+  onAdd(map) {
+    L.GridLayer.prototype.onAdd.call(this, map);
+    this.markers.addTo(map);
+  },
+
+  onRemove(map) {
+    L.GridLayer.prototype.onRemove.call(this, map);
+    map.removeLayer(this.markers);
+    this.markers.clearLayers();
+    this.byTile.clear();
+  },
+
+  createTile(coords, done) {
+    const tile = document.createElement("div");
+    const key = this._tileCoordsToKey(coords);
+    fetchTile(tileUrl(this.options.url, coords, this.options.query))
+      .then((layers) => {
+        const layer = layers?.[this.options.name];
+        const markers = [];
+        for (const feature of layer?.features ?? []) {
+          const latlng = tilePointToLatLng(this._map, coords, layer.extent, feature.geometry[0][0]);
+          markers.push(this.options.marker(latlng, feature.properties.count ?? 1));
+        }
+        // The tile may have gone while its data was on the way.
+        if (this._tiles?.[key]) {
+          this.byTile.set(key, markers);
+          for (const marker of markers) this.markers.addLayer(marker);
+        }
+        done(null, tile);
+      })
+      .catch((error) => done(error, tile));
+    return tile;
+  },
+
+  /** Places in the clusters that lie in `bounds`. */
+  countIn(bounds) {
+    let count = 0;
+    for (const marker of this.markers.getLayers()) if (bounds.contains(marker.getLatLng())) count += marker.count;
+    return count;
+  },
+});
+
+// The classes are made on first use, so this module loads before Leaflet (or without it, in a test).
+let AreaTilesClass = null;
+let ClusterTilesClass = null;
+
+export function areaTiles(options) {
+  AreaTilesClass ??= makeAreaTiles();
+  return new AreaTilesClass(options);
+}
+
+export function clusterTiles(options) {
+  ClusterTilesClass ??= makeClusterTiles();
+  return new ClusterTilesClass(options);
+}
