@@ -10,6 +10,7 @@ from importers.pipeline import run_import
 from importers.upload import ImportOptions
 from layers.models import Feature, Layer, Municipality, Role
 from tests.factories import SUITA, SUITA_POINT, make_layer, write_csv
+from tests.importers.conftest import run_queued_imports
 
 
 @pytest.fixture
@@ -96,8 +97,10 @@ def test_upload_form_values_are_used_for_the_report_and_the_publish(client, db, 
         },
     )
     assert response.status_code == 302
+    run_queued_imports()  # the worker's part
     run = ImportRun.objects.latest("created_at")
     assert run.status == "reported", run.report
-    client.post(f"/staff/imports/{run.pk}/publish")
+    client.post(f"/staff/imports/{run.pk}/publish", {"confirm_removals": run.counts["removed"]})
+    run_queued_imports()
     published = Feature.objects.filter(layer__slug="shelters", municipality=suita)
     assert {f.properties["designation"] for f in published} == {"shelter"}

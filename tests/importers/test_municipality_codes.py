@@ -9,6 +9,7 @@ from importers.models import ImportRun
 from importers.pipeline import run_import
 from layers.models import Feature, Layer, Municipality, Role
 from tests.factories import OSAKA_KITA_POINT, SUITA, SUITA_POINT, make_layer, write_csv
+from tests.importers.conftest import run_queued_imports
 
 HEADER = ["所在地_全国地方公共団体コード", "ID", "名称", "緯度", "経度", "災害種別_地震"]
 
@@ -92,6 +93,7 @@ def test_municipal_editor_uploading_another_municipalitys_rows_gets_the_error(cl
         },
     )
     assert response.status_code == 302
+    run_queued_imports()  # the worker's part
     run = ImportRun.objects.latest("created_at")
     assert run.status == "refused"
     assert [f["code"] for f in run.report if f["severity"] == "error"] == ["other_municipality_code"]
