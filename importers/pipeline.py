@@ -29,6 +29,8 @@ from .validate import RowValidator
 DRY_RUN = "dry_run"
 MODES = (DRY_RUN, REPLACE, UPSERT)
 STAGES = ("open", "read", "map_columns", "validate", "compare", "publish")
+# Rows checked together (geometries, places); the rows' findings are the same as one by one.
+CHUNK_ROWS = 2048
 
 log = logging.getLogger(__name__)
 
@@ -206,27 +208,48 @@ def _missing_everywhere(kind, mapping, result) -> list[Finding]:
 
 
 def _validate_rows(rows, validator, result, progress):
+    """Check every row; rows are read a chunk at a time so their geometries are checked together."""
     candidates = []
-    for row in rows:
-        result.rows += 1
-        if result.rows > settings.MAX_FEATURES_PER_IMPORT:
-            raise ImportRefused(
-                Finding(
-                    "too_many_features",
-                    f"地物が多すぎます（上限 {settings.MAX_FEATURES_PER_IMPORT:,}）",
-                    f"Too many features (the limit is {settings.MAX_FEATURES_PER_IMPORT:,})",
-                )
-            )
+    chunk = []
+
+    def check_chunk():
         try:
-            candidate, findings = validator.check(row)
-        except Exception as exc:  # a bug of ours on an odd value: a finding for this row, the rest is read
-            log.exception("checking row %s of %s failed", row.number, result.run.file_name)
-            candidate, findings = None, [_unexpected(exc, result.run.file_name, row=row.number)]
-        result.findings.extend(findings)
-        if candidate is not None:
-            candidates.append(candidate)
-        if progress and result.rows % 500 == 0:
-            progress(result.rows)
+            validator.prepare(chunk)
+        except Exception:  # a bug of ours: the rows are still checked one by one, as they would be without
+            log.exception("checking rows %s–%s of %s together failed", chunk[0].number, chunk[-1].number,
+                          result.run.file_name)  # fmt: skip
+            validator.prepare([])
+        for row in chunk:
+            try:
+                candidate, findings = validator.check(row)
+            except Exception as exc:  # a bug of ours on an odd value: a finding for this row, the rest is read
+                log.exception("checking row %s of %s failed", row.number, result.run.file_name)
+                candidate, findings = None, [_unexpected(exc, result.run.file_name, row=row.number)]
+            result.findings.extend(findings)
+            if candidate is not None:
+                candidates.append(candidate)
+        chunk.clear()
+
+    try:
+        for row in rows:
+            result.rows += 1
+            if result.rows > settings.MAX_FEATURES_PER_IMPORT:
+                raise ImportRefused(
+                    Finding(
+                        "too_many_features",
+                        f"地物が多すぎます（上限 {settings.MAX_FEATURES_PER_IMPORT:,}）",
+                        f"Too many features (the limit is {settings.MAX_FEATURES_PER_IMPORT:,})",
+                    )
+                )
+            chunk.append(row)
+            if len(chunk) == CHUNK_ROWS:
+                check_chunk()
+            if progress and result.rows % 500 == 0:
+                progress(result.rows)
+    finally:
+        # Rows read before a file error or the limit are reported as if each had been checked on reading.
+        if chunk:
+            check_chunk()
     result.accepted = len(candidates)
     return candidates
 
