@@ -125,16 +125,24 @@ class UploadWorkspace:
 
 def safe_unzip(archive: Path, dest: Path, display_name: str):
     """Unpack `archive` into `dest`, refusing anything that could escape it or exhaust the disk."""
+    damaged = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError)
     try:
-        with zipfile.ZipFile(archive) as zf:
+        zf = zipfile.ZipFile(archive)
+    except (*damaged, OSError) as exc:  # OSError: a directory offset outside the file (a failed seek)
+        raise _unreadable(display_name, exc) from None
+    try:
+        with zf:
             _unpack(zf, dest, display_name)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
-        # A damaged archive: the central directory, a local header or the compressed data.
-        raise file_error(
-            "zip_unreadable",
-            f"{display_name}: zip が壊れているため読めません（{exc}）",
-            f"{display_name}: the zip is damaged and cannot be read ({exc})",
-        ) from None
+    except damaged as exc:  # the central directory, a local header or the compressed data
+        raise _unreadable(display_name, exc) from None
+
+
+def _unreadable(display_name, exc):
+    return file_error(
+        "zip_unreadable",
+        f"{display_name}: zip が壊れているため読めません（{exc}）",
+        f"{display_name}: the zip is damaged and cannot be read ({exc})",
+    )
 
 
 def _unpack(zf: zipfile.ZipFile, dest: Path, display_name: str):
@@ -178,10 +186,21 @@ def _unpack(zf: zipfile.ZipFile, dest: Path, display_name: str):
         _extract(zf, member, target, name, display_name)
 
 
+class _DiskError(Exception):
+    """Writing the unpacked file failed: the server's disk, not the upload."""
+
+
+def _create(target):
+    try:
+        return open(target, "wb")  # closed by the caller's with
+    except OSError as exc:
+        raise _DiskError(exc) from exc
+
+
 def _extract(zf, member, target, name, display_name):
     written = 0
     try:
-        with zf.open(member) as src, open(target, "wb") as out:
+        with zf.open(member) as src, _create(target) as out:
             # Count what is really written: the sizes in the zip's directory can lie.
             for block in iter(lambda: src.read(1 << 20), b""):
                 written += len(block)
@@ -191,8 +210,19 @@ def _extract(zf, member, target, name, display_name):
                         f"{display_name}: zip の内容が宣言より大きいです: {name}",
                         f"{display_name}: an entry expands beyond its declared size: {name}",
                     )
-                out.write(block)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # the CRC-32 is checked at the entry's end
+                try:
+                    out.write(block)
+                except OSError as exc:
+                    raise _DiskError(exc) from exc
+    except _DiskError as exc:
+        raise file_error(
+            "server_disk_error",
+            f"{display_name}: サーバーのディスクに書き込めませんでした（{exc}）。管理者に連絡してください",
+            f"{display_name}: the server could not write the unpacked file ({exc}); please tell the administrators",
+        ) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        # The CRC-32 is checked at the entry's end; a local header offset that points outside the file
+        # makes the seek fail with OSError (EINVAL), as a damaged archive, not a server fault.
         raise file_error(
             "zip_entry_corrupt",
             f"{display_name}: zip 内のファイルが壊れています（CRC 不一致など）: {name}",

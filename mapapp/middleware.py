@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.http import HttpResponseNotAllowed
 from django.middleware.gzip import GZipMiddleware
 
 from layers.api.caching import GZIP_ETAG_SUFFIX
@@ -42,4 +44,36 @@ class CompressResponses(GZipMiddleware):
         holds_gzip = response.status_code == 304 and gzip_etag in request.headers.get("If-None-Match", "")
         if response.get("Content-Encoding") == "gzip" or holds_gzip:
             response["ETag"] = gzip_etag
+        return response
+
+
+class RejectUnknownMethods:
+    """405 for TRACE, CONNECT and any method the site has no use for, before any view runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in settings.ALLOWED_HTTP_METHODS:
+            response = HttpResponseNotAllowed(settings.ALLOWED_HTTP_METHODS)
+            response.content = b""
+            return response
+        return self.get_response(request)
+
+
+class EmbedFraming:
+    """The embeddable map (/embed/) may be framed by EMBED_FRAME_ANCESTORS; every other page by no one.
+
+    Sits inside django-csp's middleware, which reads the replacement on its way out.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/embed/"):
+            response._csp_replace = {"frame-ancestors": list(settings.EMBED_FRAME_ANCESTORS)}
+            # XFrameOptionsMiddleware has already answered DENY on the way out; frame-ancestors decides.
+            del response["X-Frame-Options"]
         return response

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "mapapp.middleware.RejectUnknownMethods",
     "mapapp.middleware.RejectNulCharacters",
     # Before every middleware that reads or writes the body, so that compression comes last.
     "mapapp.middleware.CompressResponses",
@@ -278,3 +279,51 @@ BOUNDARIES_CREDIT = {
     "licence_url": "https://nlftp.mlit.go.jp/ksj/other/agreement.html",
     "data_as_of": "2024-01-01",
 }
+
+# ---------------------------------------------------------------- security (issue 21)
+
+# Content-Security-Policy on every response (django-csp): no inline script anywhere, assets from here,
+# base-map tiles from BASEMAP_URL's host. Framing is refused except for the embeddable map (/embed/),
+# whose frame-ancestors come from EMBED_FRAME_ANCESTORS (mapapp.middleware.EmbedFraming).
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1, "mapapp.middleware.EmbedFraming")
+_BASEMAP_ORIGIN = "/".join(BASEMAP_URL.split("/")[:3]) if "://" in BASEMAP_URL else ""
+EMBED_FRAME_ANCESTORS = env_list("EMBED_FRAME_ANCESTORS", ["*"])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Style attributes only (Leaflet and the map set positions and colours); no <style> elements.
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *([_BASEMAP_ORIGIN] if _BASEMAP_ORIGIN else [])],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login throttling and lockout (django-axes) on every login form: after AXES_FAILURE_LIMIT failures
+# for one user name from one address, that pair is locked out for AXES_COOLOFF_MINUTES.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Staff sessions end: after SESSION_COOKIE_AGE of inactivity, and with the browser.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+# Methods this site answers; anything else (TRACE, CONNECT, …) is a 405 before any view runs.
+ALLOWED_HTTP_METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")

@@ -2,6 +2,7 @@
 
 from django.db import connection
 
+from ..answers.readings import READING_PROPERTY
 from .params import COMMON_PROPERTIES
 from .selection import FROM_FEATURES, Selection
 
@@ -56,7 +57,8 @@ def _dropped(kind, fields):
     """Property keys to remove so that only `fields` remain (None: keep all)."""
     if fields is None:
         return []
-    return [name for name in (*COMMON_PROPERTIES, *(f.name for f in kind.fields)) if name not in fields]
+    known = (*COMMON_PROPERTIES, *(f.name for f in kind.fields), READING_PROPERTY)
+    return [name for name in known if name not in fields]
 
 
 def _feature_doc(crs, params):

@@ -31,10 +31,13 @@ def parse_bbox(value, *, geographic=True, northing_first=False):
 
     In another CRS (OGC API `bbox-crs`) the numbers follow that CRS's axes: `northing_first` for latitude or
     northing first (EPSG:4326, the plane-rectangular zones), metres when not `geographic`. The answer is
-    always (minx, miny, maxx, maxy) with x = longitude or easting.
+    always (minx, miny, maxx, maxy) with x = longitude or easting. Present but empty (`bbox=`) is an
+    error, not "everywhere": a client that meant an area and sent none should hear so.
     """
-    if value in (None, ""):
+    if value is None:
         return None
+    if not value.strip():
+        raise InvalidParameter("bbox is empty: give minx,miny,maxx,maxy, or leave bbox out", parameter="bbox")
     parts = value.split(",")
     if len(parts) == 6:  # OGC API allows a 3D bbox; heights say nothing here
         parts = [parts[0], parts[1], parts[3], parts[4]]

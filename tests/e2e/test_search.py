@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -262,7 +263,8 @@ def test_search_in_english_on_a_desktop(open_map):
     expect(first.locator(".search-name")).to_have_text("吹田市")
     expect(first.locator(".search-matched mark")).to_have_text("Suita")
     expect(first.locator(".search-meta")).to_contain_text("Municipality")
-    expect(page.locator("#search-live")).to_have_text("1 result")
+    # The city first; romaji also reaches places whose reading starts スイタ (吹田第一小学校 …).
+    expect(page.locator("#search-live")).to_have_text(re.compile(r"^\d+ results?$"))
     screenshot(page, "search-desktop-en.png")
     assert page.errors == []
 

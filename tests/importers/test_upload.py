@@ -150,3 +150,38 @@ def test_a_refused_zip_leaves_no_work_folder(db, tmp_path, private_tmp):
     result = run_import(archive, layer=make_layer(), municipality=Municipality.objects.get(code=SUITA))
     assert [f.code for f in result.errors] == ["zip_unsafe_entry"]
     assert list(private_tmp.iterdir()) == []
+
+
+def test_a_local_header_offset_outside_the_file_is_a_damaged_zip(db, tmp_path, osaka, private_tmp):
+    """Found by the fuzz test: a zeroed run made the seek to an entry fail with OSError (EINVAL)."""
+    archive = tmp_path / "kindergarten.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
+        for name, content in kindergarten_parts().items():
+            zf.writestr(name, content)
+    data = bytearray(archive.read_bytes())
+    directory = data.index(b"PK\x01\x02")  # the first central directory entry
+    data[directory + 42 : directory + 46] = (0xFFFFFFF0).to_bytes(4, "little")  # its local header offset
+    archive.write_bytes(bytes(data))
+    result = run_import(archive, layer=childcare_layer(), municipality=osaka)
+    (error,) = result.errors
+    assert error.code in ("zip_entry_corrupt", "zip_unreadable") and "kindergarten.zip" in error.message_en
+    assert not [f for f in result.findings if f.code == "unexpected_error"]
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_a_disk_that_cannot_be_written_is_a_clear_server_error(db, tmp_path, osaka, private_tmp, monkeypatch):
+    from importers import upload
+
+    archive = tmp_path / "kindergarten.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in kindergarten_parts().items():
+            zf.writestr(name, content)
+
+    def disk_full(target):
+        raise upload._DiskError(OSError(28, "No space left on device"))
+
+    monkeypatch.setattr(upload, "_create", disk_full)
+    result = run_import(archive, layer=childcare_layer(), municipality=osaka)
+    (error,) = result.errors
+    assert error.code == "server_disk_error" and "No space left on device" in error.message_en
+    assert result.run.status == "refused" and list(private_tmp.iterdir()) == []
