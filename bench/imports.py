@@ -12,16 +12,24 @@ refuses them. Then, per file, best of two:
 
 GeoJSON for each layer, and the shelters as a GeoPackage. The scratch layers and schema are removed.
 
-    .venv/bin/python bench/imports.py          # DATABASE_URL: the demo database (`make load`)
+With `--plateau N`, also a PLATEAU-sized import into a building_hazard layer of 大阪市: the 816 buildings
+at risk of fixtures/building_hazards (8 real tiles) repeated under new gml:ids and building IDs up to N
+buildings, zipped as the 8 tiles. There is no ogr2ogr figure for it: GDAL's GML driver is not how we read
+CityGML (README), and the buildings' attributes need the i-UR reading anyway.
+
+    .venv/bin/python bench/imports.py [--plateau 100000]   # DATABASE_URL: the demo database (`make load`)
 """
 
+import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +45,7 @@ from django.db import connection  # noqa: E402
 
 from importers.pipeline import run_import  # noqa: E402
 from importers.places import Places  # noqa: E402
-from layers.models import Layer  # noqa: E402
+from layers.models import Layer, Municipality  # noqa: E402
 
 SCHEMA = "bench_import"
 OGR2OGR = shutil.which("ogr2ogr") or "/usr/bin/ogr2ogr"
@@ -109,7 +117,51 @@ def measure(data: Path, places: Places):
     return rows
 
 
+PLATEAU_TILES = ROOT / "fixtures/building_hazards/plateau_27100_osaka_bldg_2022.zip"
+MEMBER = re.compile(r"<core:cityObjectMember>.*?</core:cityObjectMember>", re.S)
+
+
+def plateau_file(buildings: int, out_dir: Path) -> Path:
+    """The real Osaka building tiles with each building repeated, under new IDs, up to `buildings`."""
+    with zipfile.ZipFile(PLATEAU_TILES) as tiles:
+        texts = {name: tiles.read(name).decode("utf-8") for name in tiles.namelist() if name.endswith(".gml")}
+    members = {name: MEMBER.findall(text) for name, text in texts.items()}
+    repeats = -(-buildings // sum(len(m) for m in members.values()))
+    path, written = out_dir / f"plateau_{buildings}.zip", 0
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        for name, text in texts.items():
+            first, last = MEMBER.search(text).start(), max(m.end() for m in MEMBER.finditer(text))
+            with out.open(name, "w") as gml:
+                gml.write(text[:first].encode())
+                for k in range(repeats):
+                    for member in members[name][: max(0, buildings - written)]:
+                        member = re.sub(r'gml:id="([^"]+)"', rf'gml:id="\1_r{k}"', member)
+                        member = re.sub(r"(<uro:buildingID>[^<]+)", rf"\1-r{k}", member)
+                        gml.write(member.encode())
+                        written += 1
+                gml.write(text[last:].encode())
+    return path
+
+
+def time_plateau(buildings: int):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = plateau_file(buildings, Path(tmp))
+        Layer.objects.filter(slug="bench-import-buildings").delete()
+        layer = Layer.objects.create(slug="bench-import-buildings", kind="building_hazard", category="disaster",
+                                     name_ja="建物", name_en="buildings")  # fmt: skip
+        start = time.perf_counter()
+        result = run_import(path, layer=layer, municipality=Municipality.objects.get(code="27100"), mode="replace")
+        elapsed = time.perf_counter() - start
+    if not result.published:
+        raise SystemExit(f"{path.name}: not published: {result.errors[:3]}")
+    print(f"  PLATEAU buildings: {result.accepted:,} of {result.rows:,} rows in {elapsed:.1f} s", file=sys.stderr)
+    return result.accepted, elapsed
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plateau", type=int, metavar="N", help="also import N PLATEAU buildings (e.g. 100000)")
+    args = parser.parse_args()
     data = Path(os.environ.get("BENCH_DATA_DIR", Path.home() / ".cache/osaka-bench/data"))
     if not (data / "shelters.geojson").exists():
         raise SystemExit(f"no bench files in {data}: run `bash ../shared/bench/run.sh` (or `make bench`) first")
@@ -118,6 +170,7 @@ def main():
     places = Places()
     try:
         rows = measure(data, places)
+        plateau = time_plateau(args.plateau) if args.plateau else None
     finally:  # the scratch layers must not stay in the catalogue, even when an import fails
         Layer.objects.filter(slug__startswith="bench-import-").delete()
         with connection.cursor() as cursor:
@@ -126,6 +179,9 @@ def main():
     print("|---|---:|---:|---:|---:|")
     for name, count, ogr, ours in rows:
         print(f"| {name} | {count:,} | {ogr:,.0f} | {ours:,.0f} | {ours / ogr:.2f} |")
+    if plateau:
+        count, elapsed = plateau
+        print(f"| PLATEAU buildings (CityGML zip, 大阪市) | {count:,} | – | {count / elapsed:,.0f} | – |")
 
 
 if __name__ == "__main__":

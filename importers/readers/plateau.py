@@ -582,7 +582,10 @@ def _text(element) -> str:
 
 
 def _local(element) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+    # The tag is "{namespace}name" or "name"; cutting the string is what QName does, without making an
+    # object for each of the millions of elements a city's buildings have.
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def _namespace(element) -> str:

@@ -102,8 +102,10 @@ def _keep_max(row, name, text, cast=float):
 
 
 def _building_id(city_object) -> str:
-    for element in city_object.iter():
-        if isinstance(element.tag, str) and _local(element) in ID_ELEMENTS and _text(element):
+    # "{*}name" matches the name in any namespace (or none), in document order, as the loop over every
+    # element of the building did.
+    for element in city_object.iter(*(f"{{*}}{name}" for name in sorted(ID_ELEMENTS))):
+        if _text(element):
             return _text(element)
     return ""
 
@@ -127,7 +129,10 @@ def _text(element) -> str:
 
 
 def _local(element) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+    # The tag is "{namespace}name" or "name"; cutting the string is what QName does, without making an
+    # object for each of the millions of elements a city's buildings have.
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def _namespace(element) -> str:
