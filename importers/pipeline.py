@@ -17,6 +17,7 @@ from layers.kinds import KINDS
 from layers.models import Layer, Municipality
 
 from . import crs as crs_module
+from . import facilities
 from .columns import ColumnMap, map_columns
 from .models import ImportRun
 from .places import Places
@@ -127,13 +128,22 @@ def run_import(
 
     if result.errors:
         return _finish(result, ImportRun.Status.REFUSED)
+    publish_as = (publish_mode or REPLACE) if mode == DRY_RUN else mode
+    if kind.pairs_facilities:
+        # One facility, one record: the file's records join the other list's already published, and
+        # the municipality's facilities are published again as a whole.
+        candidates, notes = facilities.consolidate(layer, municipality, candidates, publish_as)
+        result.findings.extend(notes)
+        publish_as = REPLACE
     if mode == DRY_RUN:
-        result.plan = plan(layer, municipality, candidates, publish_mode or REPLACE)
+        result.plan = plan(layer, municipality, candidates, publish_as)
         result.summary = result.plan[0]
         return _finish(result, ImportRun.Status.REPORTED)
     try:
         with transaction.atomic():
-            result.summary, published = publish(layer, municipality, candidates, mode, user=user)
+            result.summary, published = publish(layer, municipality, candidates, publish_as, user=user)
+            if kind.pairs_facilities:
+                facilities.rekey_statuses(layer, candidates)
             run.published_version = published.version
             _finish(result, ImportRun.Status.PUBLISHED)
             published.import_run = run

@@ -83,6 +83,12 @@ LEFT JOIN layers_shelterstatus st ON st.municipality_id = feat.municipality_id A
 """
 
 # Not inside any zone of the hazard: a site in the zone is where people must leave from, not go to.
+# Tsunami and storm surge: a high enough building inside the zone is a place to escape to (垂直避難).
+VERTICAL_EVACUATION_HAZARDS = ("tsunami", "storm_surge")
+# Full- and half-width digits alike: 「３階」「3F」「屋上」「津波避難ビル」「高潮避難ビル」「避難ビル」.
+VERTICAL_EVACUATION_PATTERN = r"([0-9０-９一二三四五六七八九十]+\s*(階|F|Ｆ))|屋上|避難ビル"
+_VERTICAL = """(feat.name ~ %(vertical)s OR coalesce(feat.properties->>'remarks', '') ~ %(vertical)s
+    OR coalesce(feat.properties->>'emergency_site_name', '') ~ %(vertical)s)"""
 _OUTSIDE_HAZARD = """NOT EXISTS (
     SELECT 1 FROM layers_feature hz
     WHERE hz.layer_id = ANY(%(hazard_layers)s) AND hz.properties @> %(hazard_doc)s::jsonb
@@ -101,7 +107,13 @@ def nearest_ids(query: NearestQuery) -> list[tuple[int, float]]:
         params.update(not_open=ShelterStatus.Opening.NOT_OPEN.value, status=query.status)
     if query.suitable_for:
         clauses.append("feat.properties @> %(suitable_doc)s::jsonb")
-        clauses.append(_OUTSIDE_HAZARD)
+        if query.suitable_for in VERTICAL_EVACUATION_HAZARDS:
+            # A building named for its upper floors (津波避難ビル, 「３階以上」, 屋上) is where to go up,
+            # inside the zone or not.
+            clauses.append(f"({_OUTSIDE_HAZARD} OR {_VERTICAL})")
+            params["vertical"] = VERTICAL_EVACUATION_PATTERN
+        else:
+            clauses.append(_OUTSIDE_HAZARD)
         params.update(
             suitable_doc=json.dumps({DISASTERS_FIELD: [SHELTER_DISASTER_FOR_HAZARD[query.suitable_for]]}),
             hazard_doc=json.dumps({HAZARD_FIELD: query.suitable_for}),

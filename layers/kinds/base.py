@@ -128,6 +128,9 @@ class LayerKind:
     # Facilities are searched by reading: where a file gives no kana, the importer derives one
     # (layers/answers/readings.py). Areas without names of their own (hazard zones) need none.
     derive_reading: bool = True
+    # Records of one facility in several lists (GSI's emergency sites and shelters) are paired into one
+    # feature before publishing (importers/facilities.py).
+    pairs_facilities: bool = False
     fields_by_name: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

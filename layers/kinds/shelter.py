@@ -71,6 +71,32 @@ KIND = LayerKind(
             filterable=True,
             required=True,
         ),
+        # One facility, one record: what it is designated as, in both lists (importers/facilities.py).
+        Field(
+            "designations",
+            CODES,
+            "指定区分（すべて）",
+            "Designations",
+            codes=(
+                Code("emergency_site", "指定緊急避難場所", "Designated emergency evacuation site"),
+                Code("shelter", "指定避難所", "Designated shelter"),
+                Code("welfare_shelter", "福祉避難所", "Welfare shelter"),
+            ),
+            filterable=True,
+        ),
+        Field("emergency_site_id", STRING, "共通ID（指定緊急避難場所）", "ID as emergency site"),
+        Field("shelter_id", STRING, "共通ID（指定避難所）", "ID as shelter"),
+        Field("emergency_site_name", STRING, "指定緊急避難場所としての名称", "Name as emergency site"),
+        Field(
+            "pairing",
+            CODE,
+            "2つの一覧の対応",
+            "Pairing of the two lists",
+            codes=(
+                Code("certain", "確実", "Certain"),
+                Code("probable", "推定", "Probable"),
+            ),
+        ),
         Field(
             "shelter_type",
             CODE,
@@ -120,9 +146,10 @@ KIND = LayerKind(
         Field("url", STRING, "URL", "URL", columns=("URL",)),
         Field("remarks", STRING, "備考", "Remarks", columns=("備考",)),
     ),
-    tile_properties=("designation", "shelter_type", "disasters", "capacity"),
+    tile_properties=("designation", "designations", "shelter_type", "disasters", "capacity"),
     min_zoom=9,
     derive=derive,
     live_status=True,
     capacity_field="capacity",
+    pairs_facilities=True,
 )

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import User
 from pyproj import Geod
 
-from layers.models import Feature
+from layers.models import Feature, Municipality
 from layers.status import service as shelter_status
 from tests.factories import SUITA_POINT
 
@@ -105,3 +105,32 @@ def test_bad_parameters_are_400_with_the_parameter_named(client, db, query):
     response = client.get(NEAREST, query)
     assert response.status_code == 400
     assert response.json()["error"]["parameter"]
+
+
+def test_a_tsunami_evacuation_building_inside_the_zone_stays_suitable(client, db):
+    """垂直避難: a site for tsunami named for its upper floors is where to go up, even inside the zone."""
+    from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+
+    from tests.factories import make_layer
+
+    hazards = make_layer("tsunami-test", kind="hazard_zone")
+    municipality = Municipality.objects.get(code="27100")
+    lon, lat = 135.4300, 34.6400  # 大阪市住之江区, by the bay
+    square = Polygon.from_bbox((lon - 0.005, lat - 0.005, lon + 0.005, lat + 0.005))
+    zone = {"hazard_type": "tsunami", "depth_rank": 3}
+    Feature.objects.create(layer=hazards, municipality=municipality, source_id="T1", name="津波浸水想定",
+                           geom=MultiPolygon(square), properties=zone)  # fmt: skip
+    shelters = make_layer("vertical-test")
+
+    def site(source_id, name, dx):
+        properties = {"designation": "emergency_site", "disasters": ["tsunami"]}
+        return Feature.objects.create(layer=shelters, municipality=municipality, source_id=source_id, name=name,
+                                      geom=Point(lon + dx, lat, srid=4326), properties=properties)  # fmt: skip
+
+    building = site("E2710099001201", "南港ポートタウン第一ビル（３階以上）", 0.001)
+    plain = site("E2710099002201", "南港中央公園", 0.0015)
+    outside = site("E2710099003201", "住之江公園", 0.02)
+    found = [f["id"] for f in nearest(client, lon, lat, layer="vertical-test", suitable_for="tsunami", limit=5)]
+    assert building.pk in found and outside.pk in found and plain.pk not in found
+    flood = [f["id"] for f in nearest(client, lon, lat, layer="vertical-test", suitable_for="flood", limit=5)]
+    assert building.pk not in flood  # upper floors are not a flood designation it does not have
