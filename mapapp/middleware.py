@@ -61,10 +61,12 @@ class RejectUnknownMethods:
         return self.get_response(request)
 
 
-class EmbedFraming:
-    """The embeddable map (/embed/) may be framed by EMBED_FRAME_ANCESTORS; every other page by no one.
+class PolicyScope:
+    """Where the Content-Security-Policy applies: HTML pages. Tiles, JSON and files carry none (the
+    tile short path answers exactly as the full path does); the embeddable map (/embed/) may be framed
+    by EMBED_FRAME_ANCESTORS, every other page by no one.
 
-    Sits inside django-csp's middleware, which reads the replacement on its way out.
+    Sits inside django-csp's middleware, which reads these marks on its way out.
     """
 
     def __init__(self, get_response):
@@ -72,7 +74,10 @@ class EmbedFraming:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path.startswith("/embed/"):
+        is_page = response.get("Content-Type", "").startswith("text/html") and not 300 <= response.status_code < 400
+        if not is_page:  # redirects and 304s render nothing either
+            response._csp_exempt = True
+        elif request.path.startswith("/embed/"):
             response._csp_replace = {"frame-ancestors": list(settings.EMBED_FRAME_ANCESTORS)}
             # XFrameOptionsMiddleware has already answered DENY on the way out; frame-ancestors decides.
             del response["X-Frame-Options"]

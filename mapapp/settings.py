@@ -284,10 +284,10 @@ BOUNDARIES_CREDIT = {
 
 # Content-Security-Policy on every response (django-csp): no inline script anywhere, assets from here,
 # base-map tiles from BASEMAP_URL's host. Framing is refused except for the embeddable map (/embed/),
-# whose frame-ancestors come from EMBED_FRAME_ANCESTORS (mapapp.middleware.EmbedFraming).
+# whose frame-ancestors come from EMBED_FRAME_ANCESTORS; only HTML carries it (mapapp.middleware.PolicyScope).
 INSTALLED_APPS += ["csp"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
-MIDDLEWARE.insert(MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1, "mapapp.middleware.EmbedFraming")
+MIDDLEWARE.insert(MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1, "mapapp.middleware.PolicyScope")
 _BASEMAP_ORIGIN = "/".join(BASEMAP_URL.split("/")[:3]) if "://" in BASEMAP_URL else ""
 EMBED_FRAME_ANCESTORS = env_list("EMBED_FRAME_ANCESTORS", ["*"])
 CONTENT_SECURITY_POLICY = {
