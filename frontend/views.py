@@ -1,11 +1,18 @@
+import hashlib
+import json
+
 from django.conf import settings
+from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.geos import Point
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 
 from layers.api.catalogue import layer_catalogue
 from layers.api.params import MAX_QUERY_LENGTH
-from layers.models import Ward
+from layers.models import Municipality, Ward
 from layers.status import vocabulary
 
 
@@ -14,7 +21,28 @@ def cluster_url_template(layer):
     return path.replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf") + f"?v={layer['version']}"
 
 
-def map_page(request):
+def home_point(catalogue):
+    """The first view's centre: the layers' box centre if it is on land in a municipality, else a point
+    inside the nearest one (Osaka's box centres on the bay, where "risks at the map centre" finds nothing)."""
+    boxes = [layer["bbox"] for layer in catalogue if layer["bbox"]]
+    if not boxes:
+        return None
+    centre = Point(
+        (min(b[0] for b in boxes) + max(b[2] for b in boxes)) / 2,
+        (min(b[1] for b in boxes) + max(b[3] for b in boxes)) / 2,
+        srid=4326,
+    )
+    if Municipality.objects.filter(geom__contains=centre).exists():
+        point = centre
+    else:
+        nearest = Municipality.objects.annotate(d=Distance("geom", centre)).order_by("d").first()
+        if nearest is None:
+            return None
+        point = nearest.geom.point_on_surface
+    return {"lat": round(point.y, 6), "lon": round(point.x, 6)}
+
+
+def map_page(request, embed=False):
     """The map. The page hands the JS its URLs and the catalogue, so the JS holds no API paths."""
     catalogue = layer_catalogue()
     config = {
@@ -25,9 +53,11 @@ def map_page(request):
             "shelter_status": reverse("shelter-status-feed"),
             "search": reverse("search"),
             "here": reverse("here"),
+            "service_worker": reverse("service-worker"),
         },
         # The longest `q` the search API takes (layers.api.params.parse_query_text): longer is not sent.
         "search_max_length": MAX_QUERY_LENGTH,
+        "home": home_point(catalogue),
         "status_poll_seconds": settings.STATUS_POLL_SECONDS,
         "status_vocabulary": vocabulary.for_client(),
         # The features endpoint's largest page (FEATURES_MAX_LIMIT): the map asks for whole layers in pages of it.
@@ -50,4 +80,52 @@ def map_page(request):
         ("list", _("List")),
         ("here", _("Here")),
     ]
-    return render(request, "frontend/map.html", {"map_config": config, "panels": panels})
+    # Every module preloaded at once, rather than found level by level as main.js imports them
+    # (three round trips on a slow phone network).
+    modules = [path for path in SHELL_STATIC if path.startswith("frontend/js/") and path != "frontend/js/main.js"]
+    context = {"map_config": config, "panels": panels, "embed": embed, "modules": modules}
+    return render(request, "frontend/map.html", context)
+
+
+def embed_page(request):
+    """The map for other sites' pages (`/embed/?layers=…&municipality=…&at=…`), without the title bar.
+
+    Which sites may frame it is the EMBED_FRAME_ANCESTORS setting, applied to /embed/ by
+    mapapp.middleware.EmbedFraming (CSP frame-ancestors); every other page refuses framing.
+    """
+    return map_page(request, embed=True)
+
+
+# The app shell a service worker keeps: the page's styles, scripts and the modules they import.
+SHELL_STATIC = (
+    "vendor/leaflet/leaflet.css",
+    "vendor/leaflet/leaflet.js",
+    "frontend/css/map.css",
+    *(
+        f"frontend/js/{name}.js"
+        for name in (
+            "filters", "here", "i18n", "layers", "legend", "list-view", "main", "map", "mvt",
+            "panels", "permalink", "popup", "search", "status-feed", "styles", "tiles",
+        )
+    ),
+)  # fmt: skip
+
+
+@cache_control(no_cache=True)
+def service_worker(request):
+    """/service-worker.js at the site's root, so it may look after the map page (its scope is /)."""
+    shell = [reverse("map"), reverse("javascript-catalog"), *(static(path) for path in SHELL_STATIC)]
+    network_first = [
+        reverse("map"),
+        reverse("embed"),
+        reverse("javascript-catalog"),
+        reverse("layers-index"),
+        reverse("municipalities"),
+    ]
+    context = {
+        "cache_name_json": json.dumps("map-" + hashlib.blake2b("\n".join(shell).encode(), digest_size=6).hexdigest()),
+        "shell_json": json.dumps(shell),
+        "network_first_json": json.dumps(network_first),
+        "status_feed_json": json.dumps(reverse("shelter-status-feed")),
+    }
+    return render(request, "frontend/service-worker.js", context, content_type="text/javascript")

@@ -6,13 +6,23 @@ empty 204, so the base map is blank here and nothing waits on the network.
 
 import json
 import re
+import urllib.parse
 import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEVICES, keep_local, map_config, new_map_page, open_panel, screenshot, wait_until_ready
+from tests.e2e.conftest import (
+    DEVICES,
+    SCREENSHOTS,
+    keep_local,
+    map_config,
+    new_map_page,
+    open_panel,
+    screenshot,
+    wait_until_ready,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -191,9 +201,9 @@ def test_list_shows_places_in_view_and_a_click_opens_the_popup(open_map, device)
     expect(popup.locator(".popup-title")).to_be_focused()
     expect(popup.locator(".popup-fields")).to_contain_text("市区町村")
     assert popup.bounding_box()["y"] >= 0, "the popup is scrolled into view"
-    # Zoomed in on the place, the list now holds only what lies in the new view.
-    page.wait_for_function("() => window.osakaMap.map.getZoom() >= 16")
-    expect(page.locator("#feature-list-items .feature-name").first).to_have_text(name)
+    # Brought into view (zoomed in on a place, fitted to an area), it is in the list of the new view.
+    open_panel(page, "list")
+    expect(page.locator("#feature-list-items .feature-name").filter(has_text=name)).not_to_have_count(0)
     screenshot(page, f"map-{device}-popup-ja.png")
     assert page.errors == []
 
@@ -243,6 +253,7 @@ def test_language_switch_works_without_javascript(browser, live_app):
 @pytest.mark.parametrize("device", ["desktop"])
 def test_skip_link_takes_keyboard_users_to_the_list(open_map, device):
     page = open_map()
+    page.wait_for_function("() => window.osakaMap.idle()")
 
     page.keyboard.press("Tab")
     skip = page.locator(".skip-link")
@@ -338,3 +349,130 @@ def test_english_page_marks_japanese_data_as_japanese(browser, live_app, device)
         screenshot(page, f"map-{device}-en-start.png")
     finally:
         page.context.close()
+
+
+OSAKA_STATION_VIEW = "() => window.osakaMap.map.setView([34.7025, 135.4959], 15, {animate: false})"
+
+
+def drawn_shelters(page):
+    page.wait_for_function("() => window.osakaMap.idle()")
+    return page.evaluate("() => window.osakaMap.counts().layers.shelters")
+
+
+def test_a_filter_changes_what_is_drawn_the_list_and_the_address(open_map, device, catalogue):
+    page = open_map()
+    page.evaluate(OSAKA_STATION_VIEW)
+    page.wait_for_function("() => window.osakaMap.counts().layers.shelters > 0")
+    before = drawn_shelters(page)
+
+    designation = next(f for f in catalogue["shelters"]["fields"] if f["name"] == "designation")
+    shelter = next(c for c in designation["codes"] if c["value"] == "shelter")
+    filters = open_panel(page, "filters")
+    filters.locator('.filter-layer[data-layer="shelters"] summary').click()
+    filters.get_by_label(shelter["label"]["ja"], exact=True).check()
+    page.wait_for_function("n => window.osakaMap.idle() && window.osakaMap.counts().layers.shelters < n", arg=before)
+    after = drawn_shelters(page)
+    assert 0 < after < before
+    page.wait_for_function("() => window.location.search.includes('shelters.designation=shelter')")
+    screenshot(page, f"map-{device}-filters-ja.png")
+
+    open_panel(page, "list")
+    metas = page.locator("#feature-list-items .feature-button .feature-meta").all_text_contents()
+    emergency_site = next(c for c in designation["codes"] if c["value"] == "emergency_site")["label"]["ja"]
+    assert [m for m in metas if shelter["label"]["ja"] in m]
+    assert not [m for m in metas if emergency_site in m]
+    assert page.errors == []
+
+
+def test_a_permalink_restores_view_layers_filters_and_the_open_place(browser, live_app, device):
+    page = new_map_page(browser, live_app, device)
+    try:
+        page.evaluate(OSAKA_STATION_VIEW)
+        open_panel(page, "filters").locator('.filter-layer[data-layer="shelters"] summary').click()
+        page.locator("#filter-shelters-designation-shelter").check()
+        drawn_shelters(page)
+        open_panel(page, "list")
+        first = page.locator("#feature-list-items .feature-button").first
+        name = first.locator(".feature-name").text_content()
+        first.click()
+        expect(page.locator(".leaflet-popup .popup-title")).to_have_text(name)
+        page.wait_for_function("() => window.location.search.includes('place=')")
+        link = page.url
+    finally:
+        page.context.close()
+
+    restored = new_map_page(browser, live_app, device)
+    try:
+        restored.goto(link)
+        wait_until_ready(restored)
+        expect(restored.locator(".leaflet-popup .popup-title")).to_have_text(name)
+        lat, lon, zoom = (float(v) for v in urllib.parse.parse_qs(urlsplit(link).query)["at"][0].split(","))
+        view = restored.evaluate("() => [window.osakaMap.map.getCenter(), window.osakaMap.map.getZoom()]")
+        assert view[1] == zoom
+        assert view[0]["lat"] == pytest.approx(lat, abs=1e-3) and view[0]["lng"] == pytest.approx(lon, abs=1e-3)
+        assert restored.locator("#filter-shelters-designation-shelter").is_checked()
+        assert on_map(restored) >= {"shelters"}
+        screenshot(restored, f"map-{device}-permalink-ja.png")
+        assert restored.errors == []
+    finally:
+        restored.context.close()
+
+
+@pytest.mark.parametrize("device", ["desktop"])
+def test_the_share_button_copies_the_link(browser, live_app, device):
+    page = new_map_page(browser, live_app, device, permissions=["clipboard-read", "clipboard-write"])
+    try:
+        page.evaluate(OSAKA_STATION_VIEW)
+        page.wait_for_function("() => window.location.search.includes('at=')")
+        if page.evaluate("() => 'share' in navigator"):
+            pytest.skip("this Chromium has the Web Share API; the copy is its fallback")
+        page.locator("#share").click()
+        expect(page.locator(".map-status")).to_contain_text("コピー")
+        assert "at=34.70250,135.49590,15" in page.evaluate("() => navigator.clipboard.readText()")
+    finally:
+        page.context.close()
+
+
+def test_the_embeddable_view_shows_one_municipality_without_the_title_bar(browser, live_app, device):
+    context = browser.new_context(**DEVICES[device], locale="ja-JP")
+    keep_local(context, live_app)
+    page = context.new_page()
+    try:
+        response = page.goto(f"{live_app}/embed/?layers=shelters&municipality=27205")
+        assert response.status == 200
+        wait_until_ready(page)
+        expect(page.locator(".site-title")).to_be_hidden()
+        assert on_map(page) == {"shelters"}
+        page.wait_for_function(
+            "() => { const c = window.osakaMap.counts(); return c.layers.shelters + c.clusters.shelters > 0; }"
+        )
+        centre = page.evaluate("() => window.osakaMap.map.getCenter()")
+        # 吹田市 lies around 34.76 N, 135.52 E.
+        assert centre["lat"] == pytest.approx(34.77, abs=0.05) and centre["lng"] == pytest.approx(135.52, abs=0.05)
+        screenshot(page, f"embed-{device}-ja.png")
+    finally:
+        context.close()
+
+
+def test_print_shows_the_map_and_the_whole_list(open_map, device):
+    page = open_map()
+    page.evaluate(OSAKA_STATION_VIEW)
+    drawn_shelters(page)
+    page.emulate_media(media="print")
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    expect(page.locator("#panel-list")).to_be_visible()
+    expect(page.locator("#feature-list-items .feature-button").first).to_be_visible()
+    expect(page.locator(".toolbar")).to_be_hidden()
+    assert page.locator("#map").bounding_box()["height"] > 200
+    if device == "desktop":
+        page.pdf(path=str(SCREENSHOTS / f"print-{device}-ja.pdf"))
+
+
+def test_the_first_views_centre_is_inside_osaka(open_map, device, live_app):
+    page = open_map()
+    open_panel(page, "here")
+    href = page.locator("#here-centre").get_attribute("href")
+    query = urllib.parse.parse_qs(urlsplit(href).query)
+    with urllib.request.urlopen(f"{live_app}/api/hazards/at/?lat={query['lat'][0]}&lon={query['lon'][0]}") as answer:
+        report = json.load(answer)
+    assert report.get("municipality"), report.get("message")

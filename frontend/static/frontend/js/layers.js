@@ -106,7 +106,6 @@ export class MapLayer {
         url: clusterUrl,
         name: entry.slug,
         attribution,
-        maxZoom: DETAIL_ZOOM - 0.5,
         marker: (latlng, count) => this.clusterMarker(latlng, count),
       });
       this.detail.options.attribution = attribution;
@@ -164,7 +163,7 @@ export class MapLayer {
   clusterMarker(latlng, count) {
     // Area grows with the count, so a dense town reads as a dense town; a single place is a plain dot.
     // Translucent, so the hazard areas beneath stay readable.
-    const radius = Math.min(13, 3 + 1.2 * Math.sqrt(count));
+    const radius = Math.min(11, 2.5 + 0.9 * Math.sqrt(count));
     const marker = L.circleMarker(latlng, {
       renderer: this.renderer,
       radius,
@@ -275,6 +274,7 @@ export class MapLayer {
       });
       path.bindPopup(() => this.popupContent(feature), this.popupOptions);
       const item = { feature, path, layer: this, latlng, bounds: null };
+      path.item = item;
       this.byId.set(feature.id, item);
       this.detail.addLayer(path);
     }
@@ -351,9 +351,12 @@ export class MapLayer {
     }
     const url = new URL(`${this.entry.features_url}${item.feature.id}/`, document.baseURI);
     const feature = await fetchJson(url.href);
+    const latlng = item.latlng ?? L.geoJSON(feature).getBounds().getCenter();
     const popup = L.popup(this.popupOptions)
-      .setLatLng(item.latlng)
+      .setLatLng(latlng)
       .setContent(() => this.popupContent(feature));
+    popup.item = { ...item, feature, latlng };
+    if (!map.getBounds().contains(latlng)) map.setView(latlng, Math.max(map.getZoom(), 15), { animate: false });
     popup.openOn(map);
     return popup;
   }

@@ -4,8 +4,10 @@ import { formatNumber, gettext, interpolate, label } from "./i18n.js";
 import { setUpHere } from "./here.js";
 import { renderLegend, renderNotices } from "./legend.js";
 import { DETAIL_ZOOM, MapLayer } from "./layers.js";
+import { chosenFromParams, filterParams, keepFor, renderFilters } from "./filters.js";
 import { kindOfPlace, ListView } from "./list-view.js";
 import { Panels } from "./panels.js";
+import { readState, stateSearch } from "./permalink.js";
 import { Search } from "./search.js";
 import { StatusFeed, useStatusVocabulary } from "./status-feed.js";
 import { addStatusLine, catalogueBounds, createMap, drawMunicipalities, municipalityNames } from "./map.js";
@@ -29,7 +31,7 @@ const panels = new Panels(byId("toolbar"), {
     if (name === "list") renderList();
   },
 });
-if (wide.matches) panels.open("layers");
+if (wide.matches && !document.querySelector(".embedded")) panels.open("layers");
 // The skip link leads to the list, which is a closed panel until then.
 document.querySelector(".skip-link").addEventListener("click", (event) => {
   event.preventDefault();
@@ -59,6 +61,17 @@ const checkboxes = new Map(
   layers.map((layer) => [layer, document.querySelector(`input[name="layer"][value="${CSS.escape(layer.slug)}"]`)]),
 );
 const checkedLayers = () => layers.filter((layer) => checkboxes.get(layer)?.checked);
+
+// A permalink (or the embeddable view's address) chooses the layers, filters and view.
+const initial = readState(window.location.search);
+if (initial.layers) for (const [layer, box] of checkboxes) box.checked = initial.layers.includes(layer.slug);
+const filterState = new Map(); // slug → Map(field → Set of values)
+for (const layer of layers) {
+  const chosen = chosenFromParams(layer.entry, initial.filters.get(layer.slug) ?? new URLSearchParams());
+  filterState.set(layer.slug, chosen);
+  layer.filters = filterParams(layer.entry, chosen);
+  layer.keep = keepFor(layer.entry, chosen);
+}
 const visibleLayers = () => layers.filter((layer) => layer.isOn(map));
 
 // Live shelter status, polled apart from the layers' data so a cached map never shows a stale status.
@@ -68,7 +81,23 @@ const feed = new StatusFeed(config.urls.shelter_status, {
     for (const layer of layers) layer.applyStatus(byKey).then(renderListSoon);
     renderListSoon();
   },
+  onOffline: (fetchedAt) => {
+    const line = byId("offline");
+    line.hidden = !fetchedAt;
+    if (!fetchedAt) return;
+    const minutes = Math.max(0, Math.round((Date.now() - fetchedAt.getTime()) / 60000));
+    const time = fetchedAt.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+    line.textContent = interpolate(
+      gettext("Offline: shelter status as of %(time)s (%(minutes)s min ago). It may have changed."),
+      { time, minutes: formatNumber(minutes) },
+    );
+  },
 });
+
+// Offline tolerance: the service worker keeps the page, the catalogue and the last status feed.
+if ("serviceWorker" in navigator && config.urls.service_worker) {
+  navigator.serviceWorker.register(config.urls.service_worker).catch((error) => console.warn("service worker:", error));
+}
 
 const listView = new ListView({
   map,
@@ -80,6 +109,7 @@ const listView = new ListView({
   onSelect: (item) => focusFeature(item),
 });
 
+let place = null; // {layer, id} of the place whose popup is open, for the permalink
 let selected = null; // the item whose popup is open, to return focus to when it closes
 let returnFocus = null; // where focus goes back to then, if not to the item's button in the list
 let firstView = true;
@@ -98,7 +128,15 @@ async function focusFeature(item, { returnTo = null } = {}) {
   popup?.getElement()?.querySelector(".popup-title")?.focus({ preventScroll: true });
 }
 
+map.on("popupopen", ({ popup }) => {
+  const item = popup._source?.item ?? popup.item;
+  place = item ? { layer: item.layer.slug, id: item.feature.id } : null;
+  writeAddressSoon();
+});
+
 map.on("popupclose", ({ popup }) => {
+  if (place && (popup._source?.item ?? popup.item)?.feature.id === place.id) place = null;
+  writeAddressSoon();
   const item = selected;
   const back = returnFocus;
   selected = returnFocus = null;
@@ -123,11 +161,37 @@ map.on("click", (event) => {
   }
 });
 
-/** Legend, cautions and the panel's count follow the boxes at once, before the data arrives. */
+/** The address follows the map, so copying it (or the share button) passes the view on. */
+let addressTimer = null;
+function writeAddressSoon() {
+  clearTimeout(addressTimer);
+  addressTimer = setTimeout(() => {
+    const centre = map.getCenter();
+    const search = stateSearch({
+      at: { lat: centre.lat, lng: centre.lng, zoom: map.getZoom() },
+      layers: checkedLayers().map((layer) => layer.slug),
+      filters: new Map(layers.filter((l) => l.filters.size).map((l) => [l.slug, l.filters])),
+      openOnly: openOnly?.checked,
+      place,
+    });
+    window.history.replaceState(null, "", `${window.location.pathname}${search}`);
+  }, 200);
+}
+
+async function filtersChanged(layer) {
+  const chosen = filterState.get(layer.slug);
+  await loading(layer, layer.setFilters(map, filterParams(layer.entry, chosen), keepFor(layer.entry, chosen)));
+  writeAddressSoon();
+  renderList();
+}
+
+/** Legend, cautions, filters and the panel's count follow the boxes at once, before the data arrives. */
 function renderChosen() {
   const chosen = checkedLayers();
   renderLegend(byId("legend"), chosen);
   renderNotices(byId("notices"), chosen);
+  renderFilters(byId("filters"), chosen, filterState, filtersChanged);
+  writeAddressSoon();
   byId("layer-panel-count").textContent = interpolate(gettext("%(shown)s of %(total)s shown"), {
     shown: formatNumber(chosen.length),
     total: formatNumber(layers.length),
@@ -136,8 +200,8 @@ function renderChosen() {
 
 const pending = new Set();
 
-function renderList() {
-  if (!panels.isOpen("list")) return;
+function renderList({ always = false } = {}) {
+  if (!always && !panels.isOpen("list")) return;
   listView.render(visibleLayers(), { loading: pending.size > 0, zoomIn: map.getZoom() < DETAIL_ZOOM });
 }
 
@@ -192,8 +256,11 @@ for (const [layer, checkbox] of checkboxes) {
 
 // "Open now only" (開設中のみ): the layers with live status show only the shelters reported open.
 const openOnly = byId("open-only");
-openOnly?.addEventListener("change", async () => {
+openOnly.checked = initial.openOnly;
+for (const layer of layers.filter((l) => l.hasLiveStatus)) layer.openOnly = initial.openOnly;
+openOnly.addEventListener("change", async () => {
   await Promise.all(layers.filter((l) => l.hasLiveStatus).map((l) => l.setOpenOnly(map, openOnly.checked)));
+  writeAddressSoon();
   renderList();
 });
 
@@ -201,11 +268,17 @@ openOnly?.addEventListener("change", async () => {
 // fit it again whenever that size changes (fonts arriving, a rotated phone, a resized window).
 renderChosen();
 const bounds = catalogueBounds(config.layers);
+// The whole prefecture, centred on land (config.home): the catalogue's box centres on Osaka Bay, and
+// "risks at the map centre" there would report a point outside Osaka.
 function fitFirstView() {
-  if (bounds) map.fitBounds(bounds, { animate: false });
+  const home = config.home ? L.latLng(config.home.lat, config.home.lon) : bounds?.getCenter();
+  if (bounds) map.setView(home, map.getBoundsZoom(bounds), { animate: false });
   else map.setView([34.69, 135.5], 10); // Osaka, for an empty catalogue
 }
-fitFirstView();
+if (initial.at) {
+  firstView = false;
+  map.setView([initial.at.lat, initial.at.lng], initial.at.zoom, { animate: false });
+} else fitFirstView();
 for (const type of ["pointerdown", "wheel", "keydown"]) {
   mapElement.addEventListener(type, () => (firstView = false), { once: true, passive: true });
 }
@@ -216,6 +289,7 @@ new ResizeObserver(() => {
 map.on("moveend", () => {
   for (const layer of visibleLayers()) loading(layer, layer.update(map)).then(renderListSoon);
   renderListSoon();
+  writeAddressSoon();
 });
 
 const municipalitiesLoaded = fetch(config.urls.municipalities)
@@ -226,12 +300,25 @@ const municipalitiesLoaded = fetch(config.urls.municipalities)
   .then((collection) => {
     names = municipalityNames(collection);
     boundaries = drawMunicipalities(map, collection, renderer);
+    // The embeddable view for one municipality: fit it.
+    const municipality = initial.municipality?.slice(0, 5);
+    const outline = boundaries.getLayers().find((l) => l.feature.properties.code === municipality);
+    if (outline && !initial.at) {
+      firstView = false;
+      map.fitBounds(outline.getBounds(), { animate: false });
+    }
   })
   .catch((error) => console.warn(error));
 
-const ready = Promise.all([municipalitiesLoaded, ...checkedLayers().map((layer) => setVisible(layer, true))]).then(
-  renderList,
-);
+const ready = Promise.all([municipalitiesLoaded, ...checkedLayers().map((layer) => setVisible(layer, true))])
+  .then(async () => {
+    // The permalink's place: its popup open, as it was when the link was made.
+    const layer = layers.find((l) => l.slug === initial.place?.layer);
+    if (layer?.isOn(map)) {
+      await layer.openPopup(map, { feature: { id: initial.place.id }, layer, latlng: null }).catch(console.warn);
+    }
+  })
+  .then(renderList);
 if (layers.some((layer) => layer.hasLiveStatus)) feed.start();
 
 // Search: a place fits the map to it; a feature opens its popup, its layer turned on first if need be.
@@ -286,6 +373,26 @@ if (config.urls.search) {
   byId("search").hidden = false;
 }
 
+// Printing shows the list under the map (the print stylesheet), so it must be current.
+window.addEventListener("beforeprint", () => renderList({ always: true }));
+
+// Share: the Web Share API where there is one (phones), else the link to the clipboard.
+const share = byId("share");
+share?.addEventListener("click", async () => {
+  clearTimeout(addressTimer);
+  const url = window.location.href;
+  try {
+    if (navigator.share) await navigator.share({ title: document.title, url });
+    else {
+      await navigator.clipboard.writeText(url);
+      status.textContent = gettext("Link copied.");
+      setTimeout(() => (status.textContent = ""), 4000);
+    }
+  } catch (error) {
+    if (error.name !== "AbortError") status.textContent = url;
+  }
+});
+
 if (config.urls.here) {
   setUpHere({
     map,
@@ -305,8 +412,12 @@ window.osakaMap = Object.freeze({
   counts: () => ({
     municipalities: boundaries ? boundaries.getLayers().length : 0,
     layers: Object.fromEntries(layers.map((layer) => [layer.slug, layer.count])),
+    clusters: Object.fromEntries(
+      layers.map((layer) => [layer.slug, layer.clusters?.markers.getLayers().length ?? 0]),
+    ),
   }),
   onMap: () => visibleLayers().map((layer) => layer.slug),
   liveStatus: (municipality, id) => feed.get(municipality, id),
   idle: () => pending.size === 0,
+  place: () => place,
 });

@@ -24,8 +24,13 @@ export const congestionLabel = (congestion) => congestionLevels.get(congestion)?
 export const congestionValues = () => vocabulary.congestion.map((c) => c.value);
 
 export class StatusFeed {
-  constructor(url, { intervalSeconds = 5, onUpdate }) {
-    Object.assign(this, { url, intervalMs: intervalSeconds * 1000, onUpdate });
+  /**
+   * `onUpdate(byKey)` gets each new state; `onOffline(fetchedAt)` is told when the answer is the service
+   * worker's last copy (the time it was fetched), and `onOffline(null)` when the network is back.
+   */
+  constructor(url, { intervalSeconds = 5, onUpdate, onOffline = () => {} }) {
+    Object.assign(this, { url, intervalMs: intervalSeconds * 1000, onUpdate, onOffline });
+    this.offlineSince = null;
     this.etag = null;
     this.byKey = new Map();
     this.timer = null;
@@ -45,6 +50,11 @@ export class StatusFeed {
     try {
       const response = await fetch(this.url, { cache: "no-cache", headers: { Accept: "application/json" } });
       if (!response.ok) return;
+      const copy = response.headers.get("X-Offline-Copy") ? response.headers.get("X-Fetched-At") : null;
+      if (copy !== this.offlineSince) {
+        this.offlineSince = copy;
+        this.onOffline(copy ? new Date(copy) : null);
+      }
       const etag = response.headers.get("ETag");
       if (etag && etag === this.etag) return;
       const body = await response.json();

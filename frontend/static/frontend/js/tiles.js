@@ -110,31 +110,38 @@ const makeAreaTiles = () => L.GridLayer.extend({
       .reverse();
   },
 
-  /** The shown features of the loaded tiles at the current zoom that lie in `bounds`, once each by id. */
+  /**
+   * The shown features of the loaded tiles that lie in `bounds`, once each by id, with the box of all
+   * their pieces. Tiles of every zoom still loaded count, so the list is whole while a new zoom loads.
+   */
   featuresIn(bounds) {
     const map = this._map;
     const found = new Map();
     if (!map) return [];
     for (const { coords, layer } of this.decoded.values()) {
-      if (!layer || coords.z !== this._tileZoom) continue;
+      if (!layer) continue;
       for (const feature of layer.features) {
-        if (found.has(feature.id) || !this.options.keep(feature.properties)) continue;
-        const ring = feature.geometry[0] ?? [];
+        if (!this.options.keep(feature.properties)) continue;
         let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
-        for (const [x, y] of ring) {
+        for (const [x, y] of feature.geometry[0] ?? []) {
           minX = Math.min(minX, x);
           minY = Math.min(minY, y);
           maxX = Math.max(maxX, x);
           maxY = Math.max(maxY, y);
         }
+        if (minX === Infinity) continue;
         const box = L.latLngBounds(
           tilePointToLatLng(map, coords, layer.extent, [minX, maxY]),
           tilePointToLatLng(map, coords, layer.extent, [maxX, minY]),
         );
-        if (bounds.intersects(box)) found.set(feature.id, { feature, bounds: box, latlng: box.getCenter() });
+        const seen = found.get(feature.id);
+        if (seen) seen.bounds.extend(box);
+        else found.set(feature.id, { feature, bounds: box });
       }
     }
-    return [...found.values()];
+    return [...found.values()]
+      .filter(({ bounds: box }) => bounds.intersects(box))
+      .map((entry) => ({ ...entry, latlng: entry.bounds.getCenter() }));
   },
 });
 
