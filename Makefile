@@ -86,8 +86,9 @@ worker: ## Run an import worker (IMPORT_WORKERS=N for more processes) without re
 clean: stop ## Remove the virtualenv, vendored files and local database
 	rm -rf $(VENV) node_modules frontend/static/vendor var
 
-bench: venv ## Benchmark tiles, GeoJSON and imports against the raw-SQL floor, tipg and ogr2ogr (../shared/bench; ~25 min)
+bench: system-test venv ## Benchmark tiles, GeoJSON, imports (vs the raw-SQL floor, tipg, ogr2ogr) and the map on a slow phone (~25 min)
 	$(MAKE) --no-print-directory load && mkdir -p var && set -o pipefail && $(PY) bench/answers.py | tee var/bench-answers.md
 	bash bench/run.sh
 	set -o pipefail && $(PY) bench/imports.py | tee var/bench-imports.md
 	$(PY) bench/serializer.py | tee var/bench-serializer.md
+	set -o pipefail && $(PY) bench/browser.py | tee var/bench-browser.md
