@@ -10,7 +10,7 @@ import numpy as np
 import shapely
 from django.conf import settings
 
-from layers.answers.readings import READING_PROPERTY, reading_of
+from layers.answers.readings import ENGLISH_NAME_PROPERTY, READING_PROPERTY, english_name, reading_of
 from layers.kinds.base import LayerKind
 from layers.models import check_digit
 
@@ -184,6 +184,9 @@ class RowValidator:
         if self.kind.derive_reading and not name_kana and str(name).strip():
             # The file gives no reading: a derived one, kept apart from the source's name_kana.
             properties[READING_PROPERTY] = reading_of(str(name).strip()[:300])
+        if self.kind.derive_reading and str(name).strip() and not properties.get(ENGLISH_NAME_PROPERTY):
+            # No English name in the file: romanised, its facility type translated (derived, not the source's).
+            properties[ENGLISH_NAME_PROPERTY] = english_name(str(name).strip()[:300])
         candidate = Candidate(
             row=row.number,
             source_id=source_id[:100],

@@ -10,13 +10,19 @@ the kana search key falls back to it (migration 0014). Romaji queries are turned
 
 from __future__ import annotations
 
+import csv
 import functools
 import re
 import unicodedata
+from pathlib import Path
 
 import jaconv
 
 READING_PROPERTY = "reading"
+ENGLISH_NAME_PROPERTY = "name_en"  # derived: romanised, with the facility type translated
+GLOSSARY = Path(__file__).with_name("facility_types.csv")  # the facility types, as data
+_BRACKETS = re.compile(r"[(（［\[].*?[)）］\]]")
+_OWNER_PREFIX = re.compile(r"^.{1,6}?[市府町村区]立")  # 大阪市立, 府立: the English name goes without
 _ROMAJI = re.compile(r"^[a-z' \-]+$")
 _KANA_ONLY = re.compile(r"^[\u3041-\u309f\u30a0-\u30ff ー]+$")
 
@@ -44,3 +50,43 @@ def kana_from_romaji(text: str) -> str | None:
         return None
     kana = jaconv.alphabet2kana(folded.replace("-", " ").replace("'", ""))
     return kana if _KANA_ONLY.match(kana) else None
+
+
+@functools.lru_cache(maxsize=1)
+def _glossary() -> list[tuple[str, str]]:
+    with GLOSSARY.open(encoding="utf-8") as fh:
+        rows = [(row["ja"], row["en"]) for row in csv.DictReader(fh)]
+    return sorted(rows, key=lambda row: -len(row[0]))  # the longest ending first: 区民センター before センター
+
+
+def _romaji(kana: str) -> str:
+    """Hepburn as signs write it: long vowels not doubled (オオサカ → Osaka, ショウ → sho)."""
+    text = jaconv.kana2alphabet(jaconv.kata2hira(kana)).replace("-", "")
+    for long, short in (("ou", "o"), ("oo", "o"), ("uu", "u")):
+        text = text.replace(long, short)
+    return text
+
+
+def english_name(name: str) -> str:
+    """A romanised name with its facility type in English where the data has none:
+    吹田第一小学校 → Suita Daiichi Elementary School, 北区民センター → Kita Ward Community Center."""
+    core = _OWNER_PREFIX.sub("", _BRACKETS.sub("", unicodedata.normalize("NFKC", name or "")).strip())
+    if not core:
+        return ""
+    suffix = next(((ja, en) for ja, en in _glossary() if core.endswith(ja)), None)
+    stem = core[: -len(suffix[0])] if suffix else core
+    words, pending = [], ""
+    for morpheme in _tokenizer().tokenize(stem):
+        reading = morpheme.reading_form()
+        if morpheme.surface().isascii() or not _KANA_ONLY.match(reading):
+            words.append(morpheme.surface())  # Latin letters, digits: as written
+            continue
+        if morpheme.surface() == "第":
+            pending = _romaji(reading)  # 第一 → Daiichi, one word
+            continue
+        words.append(pending + _romaji(reading))
+        pending = ""
+    words = [w[:1].upper() + w[1:] for w in words if w]
+    if suffix:
+        words.append(suffix[1])
+    return " ".join(words)

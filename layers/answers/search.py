@@ -103,7 +103,7 @@ FROM ({inner}) r
 _FEATURES = """
     SELECT 'feature' AS result_type, feat.id, l.slug AS layer, l.name_ja AS layer_ja, l.name_en AS layer_en,
            feat.name, coalesce(nullif(feat.name_kana, ''), feat.properties->>'reading') AS name_kana,
-           '' AS name_en, feat.address,
+           coalesce(feat.properties->>'name_en', '') AS name_en, feat.address,
            m.code AS m_code, m.name_ja AS m_ja, m.name_en AS m_en, w.code AS w_code, w.name_ja AS w_ja,
            w.name_en AS w_en, feat.geom, NULL::geometry AS point, {tier} AS tier, {similarity} AS similarity
     FROM layers_feature feat

@@ -2,7 +2,7 @@
 
 from django.db import connection
 
-from ..answers.readings import READING_PROPERTY
+from ..answers.readings import ENGLISH_NAME_PROPERTY, READING_PROPERTY
 from .params import COMMON_PROPERTIES
 from .selection import FROM_FEATURES, Selection
 
@@ -57,7 +57,7 @@ def _dropped(kind, fields):
     """Property keys to remove so that only `fields` remain (None: keep all)."""
     if fields is None:
         return []
-    known = (*COMMON_PROPERTIES, *(f.name for f in kind.fields), READING_PROPERTY)
+    known = (*COMMON_PROPERTIES, *(f.name for f in kind.fields), READING_PROPERTY, ENGLISH_NAME_PROPERTY)
     return [name for name in known if name not in fields]
 
 

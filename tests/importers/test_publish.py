@@ -34,7 +34,8 @@ def test_replace_then_upsert_summaries_and_versions(db, tmp_path, suita):
     assert layer.version == 2, "a dry run publishes nothing"
 
     upsert = run_import(second, layer=layer, municipality=suita, mode="upsert")
-    assert upsert.summary.as_dict() == {"new": 1, "changed": 1, "unchanged": 0, "removed": 0}
+    # Shelters are published a municipality's facilities at a time (importers/facilities.py): B is unchanged.
+    assert upsert.summary.as_dict() == {"new": 1, "changed": 1, "unchanged": 1, "removed": 0}
     assert sorted(Feature.objects.filter(layer=layer).values_list("name", flat=True)) == ["A（改称）", "B", "C"]
 
     replace = run_import(second, layer=layer, municipality=suita, mode="replace")
@@ -49,8 +50,13 @@ def test_replace_touches_only_this_municipality(db, tmp_path, suita):
     osaka_before = Feature.objects.filter(layer=shelters, municipality__code="27100").count()
     assert osaka_before > 3000
     path = write_geojson(tmp_path / "s.geojson", [shelter("E2720500001201", "吹田の一か所だけ")])
+    shelter_parts = Feature.objects.filter(layer=shelters, municipality=suita, properties__has_key="shelter_id")
+    shelters_before = shelter_parts.count()
     run_import(path, layer=shelters, municipality=suita, mode="replace")
-    assert Feature.objects.filter(layer=shelters, municipality=suita).count() == 1
+    # The file is Suita's list of emergency sites: it replaces that list; Suita's shelters stay.
+    as_emergency = Feature.objects.filter(layer=shelters, municipality=suita, properties__has_key="emergency_site_id")
+    assert list(as_emergency.values_list("name", flat=True)) == ["吹田の一か所だけ"]
+    assert shelter_parts.count() == shelters_before
     assert Feature.objects.filter(layer=shelters, municipality__code="27100").count() == osaka_before
 
 

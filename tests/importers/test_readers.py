@@ -79,7 +79,11 @@ def test_geojson_without_crs_is_wgs84_and_properties_map_by_name(db, tmp_path, s
     assert result.run.source_srs == "EPSG:4326"
     feature = Feature.objects.get(layer=layer)
     # The file gives no reading, so a derived one is stored beside the kind's properties.
-    assert feature.properties == {"designation": "shelter", "shelter_type": "general", "reading": "シミンセンター"}
+    assert feature.properties == {
+        "designation": "shelter", "shelter_type": "general",
+        "reading": "シミンセンター", "name_en": "Civic Center",  # derived: the file gives neither
+        "designations": ["shelter"], "shelter_id": "E2720500009111",  # one facility, one record
+    }  # fmt: skip
 
 
 def test_geojson_that_is_not_json_is_refused_with_the_line(db, tmp_path, suita):

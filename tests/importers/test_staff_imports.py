@@ -30,10 +30,10 @@ def editor(db, client, settings, tmp_path):
     return user
 
 
-def upload(client, path, mode="replace", **extra):
+def upload(client, path, mode="replace", layer="shelters", **extra):
     with open(path, "rb") as fh:
         data = {
-            "layer": Layer.objects.get(slug="shelters").pk,
+            "layer": Layer.objects.get(slug=layer).pk,
             "municipality": Municipality.objects.get(code="27205").pk,
             "mode": mode,
             "file": SimpleUploadedFile(path.name, fh.read()),
@@ -87,12 +87,10 @@ def test_report_filters_findings_and_downloads_them_as_csv(client, editor, tmp_p
 
 
 def test_confirmation_lists_the_changes_and_needs_the_number(client, editor, tmp_path):
-    before = Feature.objects.filter(layer__slug="shelters", municipality__code="27205").count()
-    path = write_geojson(
-        tmp_path / "one.geojson",
-        [point_feature(*SUITA_POINT, 共通ID="E2720599999201", **{"施設・場所名": "新しい避難所", "洪水": "1"})],
-    )
-    upload(client, path)
+    # Parks: a shelter file replaces only its own list's part of each facility (importers/facilities.py).
+    before = Feature.objects.filter(layer__slug="parks", municipality__code="27205").count()
+    path = write_geojson(tmp_path / "one.geojson", [point_feature(*SUITA_POINT, ID="P-NEW", 名称="新しい公園")])
+    upload(client, path, layer="parks")
     run_queued_imports()
     run = latest_run()
     report = client.get(f"/staff/imports/{run.pk}/", HTTP_ACCEPT_LANGUAGE="en")
@@ -103,17 +101,17 @@ def test_confirmation_lists_the_changes_and_needs_the_number(client, editor, tmp
     html = page.content.decode()
     assert f"This removes {before} of the {before} features" in html
     groups = {value: (count, features) for value, _label, count, features in page.context["groups"]}
-    assert groups["new"][0] == 1 and groups["new"][1][0].name == "新しい避難所"
+    assert groups["new"][0] == 1 and groups["new"][1][0].name == "新しい公園"
     assert groups["removed"][0] == before and len(groups["removed"][1]) == min(before, 500)
 
     wrong = client.post(f"/staff/imports/{run.pk}/publish", {"confirm_removals": "1"})
     assert wrong.status_code == 200 and wrong.context["error"]
-    assert Feature.objects.filter(layer__slug="shelters", municipality__code="27205").count() == before
+    assert Feature.objects.filter(layer__slug="parks", municipality__code="27205").count() == before
     ok = client.post(f"/staff/imports/{run.pk}/publish", {"confirm_removals": str(before)})
     assert ok.status_code == 302
     run_queued_imports()
-    suita = Feature.objects.filter(layer__slug="shelters", municipality__code="27205")
-    assert list(suita.values_list("name", flat=True)) == ["新しい避難所"]
+    suita = Feature.objects.filter(layer__slug="parks", municipality__code="27205")
+    assert list(suita.values_list("name", flat=True)) == ["新しい公園"]
 
 
 def test_a_small_replace_needs_no_confirmation(client, editor, settings):

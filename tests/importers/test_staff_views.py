@@ -60,9 +60,11 @@ def test_upload_shows_a_report_then_publishes(client, suita_editor, tmp_path, se
     published = client.post(f"/staff/imports/{run.pk}/publish", {"confirm_removals": str(removed)})
     assert published.status_code == 302
     run_queued_imports()
-    assert list(Feature.objects.filter(layer__slug="shelters", municipality=suita).values_list("name", flat=True)) == [
-        "吹田市役所"
-    ]
+    # The file was Suita's list of emergency sites: it replaced that list, Suita's shelters stay.
+    emergency_sites = Feature.objects.filter(
+        layer__slug="shelters", municipality=suita, properties__has_key="emergency_site_id"
+    )
+    assert list(emergency_sites.values_list("name", flat=True)) == ["吹田市役所"]
     assert ImportRun.objects.filter(status="published", user=suita_editor).exists()
 
 

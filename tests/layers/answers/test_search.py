@@ -233,3 +233,27 @@ def test_romaji_still_finds_english_place_names(client, db):
     assert places[0]["properties"]["result_type"] == "municipality" and places[0]["properties"]["name"] == "吹田市"
     kita = client.get("/api/search/", {"q": "kita"}).json()["features"]
     assert any(f["properties"]["result_type"] == "ward" for f in kita)
+
+
+@pytest.mark.parametrize(
+    "name,english",
+    [
+        ("吹田第一小学校", "Suita Daiichi Elementary School"),
+        ("大阪市立中之島小学校", "Nakanoshima Elementary School"),
+        ("北区民センター", "Kita Ward Community Center"),
+        ("住之江公園", "Suminoe Park"),
+        ("ＡＢＣ保育園", "ABC Nursery"),
+        ("市民センター", "Civic Center"),
+    ],
+)
+def test_an_english_name_is_derived_where_the_data_has_none(name, english):
+    from layers.answers.readings import english_name
+
+    assert english_name(name) == english
+
+
+def test_english_names_reach_the_api(client, db):
+    school = Feature.objects.filter(layer__slug="shelters", name="吹田第一小学校").first()
+    assert school.properties["name_en"] == "Suita Daiichi Elementary School"
+    found = client.get("/api/search/", {"q": "suita daiichi", "layer": "shelters"}).json()["features"]
+    assert "Suita Daiichi Elementary School" in [f["properties"]["name_en"] for f in found]

@@ -45,7 +45,7 @@ def test_a_tile_holds_one_layer_named_after_the_slug_with_the_kinds_properties(c
     assert len(features) == features_in_tile("shelters", z, x, y) > 0
     props = features[0]["properties"]
     assert {"source_id", "name", "designation"} <= set(props)
-    assert set(props) <= {"source_id", "name", "designation", "shelter_type", "disasters", "capacity"}
+    assert set(props) <= {"source_id", "name", "designation", "designations", "shelter_type", "disasters", "capacity"}
     assert all(isinstance(f["id"], int) for f in features)
 
 
