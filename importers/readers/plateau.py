@@ -24,6 +24,9 @@ from ..crs import parse_srs_option
 from ..report import Finding, ImportRefused, file_error
 from . import plateau_buildings as buildings
 from .base import SourceRow, SourceTable
+from .xmltext import local as _local
+from .xmltext import namespace as _namespace
+from .xmltext import text as _text
 
 FORMAT = "plateau"
 
@@ -575,18 +578,3 @@ def _value(element, codes: _Codelists, note_missing=False) -> str | None:
 
 def _gml_id(element) -> str:
     return next((v for k, v in element.attrib.items() if k.endswith("}id")), "")
-
-
-def _text(element) -> str:
-    return (element.text or "").strip() if element is not None else ""
-
-
-def _local(element) -> str:
-    # The tag is "{namespace}name" or "name"; cutting the string is what QName does, without making an
-    # object for each of the millions of elements a city's buildings have.
-    tag = element.tag
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
-
-
-def _namespace(element) -> str:
-    return (etree.QName(element).namespace or "") if isinstance(element.tag, str) else ""

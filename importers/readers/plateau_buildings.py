@@ -9,7 +9,9 @@ Both i-UR generations are read: 2.0 (`uro:buildingDisasterRiskAttribute` holding
 
 from __future__ import annotations
 
-from lxml import etree
+from .xmltext import local as _local
+from .xmltext import namespace as _namespace
+from .xmltext import text as _text
 
 FORMAT = "plateau-bldg"
 
@@ -122,18 +124,3 @@ def _address(city_object) -> str:
 
 def _child_text(element, name) -> str:
     return next((_text(c) for c in element if _local(c) == name), "")
-
-
-def _text(element) -> str:
-    return (element.text or "").strip() if element is not None else ""
-
-
-def _local(element) -> str:
-    # The tag is "{namespace}name" or "name"; cutting the string is what QName does, without making an
-    # object for each of the millions of elements a city's buildings have.
-    tag = element.tag
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
-
-
-def _namespace(element) -> str:
-    return (etree.QName(element).namespace or "") if isinstance(element.tag, str) else ""
