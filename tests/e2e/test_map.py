@@ -267,7 +267,8 @@ def test_skip_link_takes_keyboard_users_to_the_list(open_map, device):
     expect(first).to_be_focused()
     name = first.locator(".feature-name").text_content()
     page.keyboard.press("Enter")
-    expect(page.locator(".leaflet-popup .popup-title")).to_be_focused()
+    # An area's details are fetched when asked for (its tile has no address or municipality).
+    expect(page.locator(".leaflet-popup .popup-title")).to_be_focused(timeout=15_000)
     # Escape closes the popup and puts focus back on the place's button in the list.
     page.keyboard.press("Escape")
     expect(page.locator(".leaflet-popup")).to_have_count(0)
@@ -407,9 +408,9 @@ def test_a_permalink_restores_view_layers_filters_and_the_open_place(browser, li
         wait_until_ready(restored)
         expect(restored.locator(".leaflet-popup .popup-title")).to_have_text(name)
         lat, lon, zoom = (float(v) for v in urllib.parse.parse_qs(urlsplit(link).query)["at"][0].split(","))
-        view = restored.evaluate("() => [window.osakaMap.map.getCenter(), window.osakaMap.map.getZoom()]")
-        assert view[1] == zoom
-        assert view[0]["lat"] == pytest.approx(lat, abs=1e-3) and view[0]["lng"] == pytest.approx(lon, abs=1e-3)
+        assert restored.evaluate("() => window.osakaMap.map.getZoom()") == zoom
+        # The popup may pan the map a little to fit; the linked centre stays in view.
+        assert restored.evaluate("([lat, lon]) => window.osakaMap.map.getBounds().contains([lat, lon])", [lat, lon])
         assert restored.locator("#filter-shelters-designation-shelter").is_checked()
         assert on_map(restored) >= {"shelters"}
         screenshot(restored, f"map-{device}-permalink-ja.png")

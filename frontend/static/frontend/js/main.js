@@ -20,7 +20,7 @@ useStatusVocabulary(config.status_vocabulary);
 const mapElement = byId("map");
 const wide = window.matchMedia("(min-width: 60rem)");
 // A finger is wider than a mouse pointer: on touch screens a tap up to 10 px off a dot still hits it.
-const renderer = L.canvas({ tolerance: window.matchMedia("(pointer: coarse)").matches ? 10 : 2, padding: 0.3 });
+const renderer = L.canvas({ tolerance: window.matchMedia("(pointer: coarse)").matches ? 10 : 2 });
 
 const map = createMap(mapElement, { basemap: config.basemap, renderer });
 const status = addStatusLine(map);
