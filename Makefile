@@ -24,7 +24,7 @@ help: ## List the make targets
 demo: setup migrate load ## Install everything, load the Osaka sample data and serve http://127.0.0.1:8000/ with an import worker
 	@$(PY) manage.py create_demo_user
 	bash scripts/worker.sh & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-		$(PY) manage.py runserver $(HOST):$(PORT)
+		HOST=$(HOST) PORT=$(PORT) bash scripts/demo-serve.sh
 
 test: system-test venv vendor messages $(DB_SETUP) ## Set up the same way, then check and run the whole test suite
 	$(VENV)/bin/ruff check .
