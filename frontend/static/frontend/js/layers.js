@@ -114,6 +114,8 @@ export class MapLayer {
         url: entry.tile_url,
         name: entry.slug,
         attribution,
+        // The kind's own first zoom (buildings from 15): below it the areas are too small to tell apart.
+        minZoom: entry.min_zoom ?? 0,
         pane: "areas",
         keep: (properties) => this.keep(properties),
         paint: (context, feature, scale) => this.paintArea(context, feature, scale),

@@ -19,10 +19,9 @@ const KIND_STYLES = {
     notice: true,
     fillBy: [
       {
-        // Flood depth ranks of the MLIT guideline (0.5 m, 3 m, 5 m, 10 m, 20 m), light to dark blue.
+        // Depth ranks (0.5 m, 3 m, 5 m, 10 m, 20 m) in the standard colours of MLIT's 水害ハザードマップ作成の
+        // 手引き, as the paper hazard maps print them; the colours come with the code list (catalogue).
         field: "depth_rank",
-        context: { field: "hazard_type", value: "flood" },
-        colours: { 1: "#bfd8ee", 2: "#86b8de", 3: "#4f94c9", 4: "#2a6fad", 5: "#17508a", 6: "#0b3364" },
       },
       {
         // Landslide warning zones yellow, special warning zones red, as on municipal hazard maps;
@@ -38,6 +37,8 @@ const KIND_STYLES = {
       },
     ],
   },
+  // Real assumed depths per building (PLATEAU): coloured by the deepest, in the same standard colours.
+  building_hazard: { colour: "#6b7280", fillBy: [{ field: "deepest_rank" }] },
 };
 
 const FALLBACK_COLOURS = ["#0072b2", "#56b4e9", "#f0e442", "#000000"];
@@ -48,8 +49,17 @@ const OUTLINE = "#1f2937";
 export function layerStyle(entry, index) {
   const known = KIND_STYLES[entry.kind];
   const colour = known?.colour ?? FALLBACK_COLOURS[index % FALLBACK_COLOURS.length];
-  const fillBy = known?.fillBy ?? [];
+  const fillBy = (known?.fillBy ?? []).map((rule) => ({
+    ...rule,
+    colours: rule.colours ?? codeColours(entry, rule.field),
+  }));
   return { colour, fillBy, notice: Boolean(known?.notice), swatch: swatchOf(colour, fillBy) };
+}
+
+/** {code value: colour} from the catalogue's code list of `field` (e.g. the MLIT depth colours). */
+function codeColours(entry, field) {
+  const codes = entry.fields?.find((f) => f.name === field)?.codes ?? [];
+  return Object.fromEntries(codes.filter((code) => code.colour).map((code) => [code.value, code.colour]));
 }
 
 /** The layer's key in the panel: its colour, or a colour from each fill rule side by side. */
