@@ -68,7 +68,7 @@ KIND = LayerKind(
                 ),
                 Code("shelter", "指定避難所", "Designated shelter"),
             ),
-            filterable=True,
+            # The facility's main role; residents filter by `designations`, which holds all of them.
             required=True,
         ),
         # One facility, one record: what it is designated as, in both lists (importers/facilities.py).

@@ -366,7 +366,8 @@ def test_a_filter_changes_what_is_drawn_the_list_and_the_address(open_map, devic
     page.wait_for_function("() => window.osakaMap.counts().layers.shelters > 0")
     before = drawn_shelters(page)
 
-    designation = next(f for f in catalogue["shelters"]["fields"] if f["name"] == "designation")
+    # One facility, one record: residents filter by all of its designations.
+    designation = next(f for f in catalogue["shelters"]["fields"] if f["name"] == "designations")
     shelter = next(c for c in designation["codes"] if c["value"] == "shelter")
     filters = open_panel(page, "filters")
     filters.locator('.filter-layer[data-layer="shelters"] summary').click()
@@ -374,7 +375,7 @@ def test_a_filter_changes_what_is_drawn_the_list_and_the_address(open_map, devic
     page.wait_for_function("n => window.osakaMap.idle() && window.osakaMap.counts().layers.shelters < n", arg=before)
     after = drawn_shelters(page)
     assert 0 < after < before
-    page.wait_for_function("() => window.location.search.includes('shelters.designation=shelter')")
+    page.wait_for_function("() => window.location.search.includes('shelters.designations=shelter')")
     screenshot(page, f"map-{device}-filters-ja.png")
 
     open_panel(page, "list")
@@ -390,7 +391,7 @@ def test_a_permalink_restores_view_layers_filters_and_the_open_place(browser, li
     try:
         page.evaluate(OSAKA_STATION_VIEW)
         open_panel(page, "filters").locator('.filter-layer[data-layer="shelters"] summary').click()
-        page.locator("#filter-shelters-designation-shelter").check()
+        page.locator("#filter-shelters-designations-shelter").check()
         drawn_shelters(page)
         open_panel(page, "list")
         first = page.locator("#feature-list-items .feature-button").first
@@ -411,7 +412,7 @@ def test_a_permalink_restores_view_layers_filters_and_the_open_place(browser, li
         assert restored.evaluate("() => window.osakaMap.map.getZoom()") == zoom
         # The popup may pan the map a little to fit; the linked centre stays in view.
         assert restored.evaluate("([lat, lon]) => window.osakaMap.map.getBounds().contains([lat, lon])", [lat, lon])
-        assert restored.locator("#filter-shelters-designation-shelter").is_checked()
+        assert restored.locator("#filter-shelters-designations-shelter").is_checked()
         assert on_map(restored) >= {"shelters"}
         screenshot(restored, f"map-{device}-permalink-ja.png")
         assert restored.errors == []

@@ -192,7 +192,7 @@ def test_a_geometry_literal_in_filter_crs_epsg_6674(client, db):
 
 def test_the_filter_combines_with_bbox_and_the_field_parameters(client, db):
     body = _items(
-        client, "shelters", bbox="135.4,34.6,135.6,34.8", designation="shelter", filter="also_other_designation = true"
+        client, "shelters", bbox="135.4,34.6,135.6,34.8", designations="shelter", filter="also_other_designation = true"
     )
     for feature in body["features"]:
         assert feature["properties"]["designation"] == "shelter" and feature["properties"]["also_other_designation"]
