@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-import struct
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 
 import shapely
 from django.contrib.gis.geos import GEOSGeometry
@@ -96,57 +94,38 @@ def _geos(geometry):
 
 # New features go in by COPY: bulk_create spent more time building INSERT statements in Python than
 # PostgreSQL spent running them. Generated columns (3857 copies, search keys) are computed as usual.
-# COPY's binary format: the geometry goes as the EWKB bytes shapely makes (text COPY needed them as hex,
-# twice the bytes, encoded here and decoded again by PostGIS), and no value needs escaping.
 # What a publish writes from a candidate; a new feature has its layer and source_id besides.
 _WRITTEN_FIELDS = ("municipality", "ward", "name", "name_kana", "address", "geom", "properties", "updated_at")
 _COPY_COLUMNS = ("layer_id", "source_id", *(Feature._meta.get_field(f).column for f in _WRITTEN_FIELDS))
-_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)  # no flags, no header extension
-_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-_NULL = struct.pack("!i", -1)
-_INT8 = struct.Struct("!iq")
-_JSONB_VERSION = b"\x01"
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _binary(value: bytes) -> bytes:
-    return struct.pack("!i", len(value)) + value
+def _copy_text(value) -> str:
+    """One value in COPY's text format: NULL as \\N, backslash and line/field separators escaped."""
+    return "\\N" if value is None else str(value).translate(_COPY_ESCAPES)
 
 
 def _copy_new_features(layer, candidates, municipalities, wards, now):
-    ewkb = shapely.to_wkb(shapely.set_srid([c.geometry for c in candidates], 4326), include_srid=True)
-    delta = now - _PG_EPOCH
-    updated_at = _INT8.pack(8, (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
-    layer_id = _INT8.pack(8, layer.pk)
-    field_count = struct.pack("!h", len(_COPY_COLUMNS))
-    data = [_COPY_SIGNATURE]
+    ewkb = shapely.to_wkb(shapely.set_srid([c.geometry for c in candidates], 4326), hex=True, include_srid=True)
+    updated_at = now.isoformat()
+    lines = io.StringIO()
     for candidate, geometry in zip(candidates, ewkb, strict=True):
-        ward = wards.get(candidate.ward_code)
-        properties = json.dumps(candidate.properties, ensure_ascii=False).encode()
-        data += (
-            field_count,
-            layer_id,
-            _binary(candidate.source_id.encode()),
-            _INT8.pack(8, municipalities[candidate.municipality_code]),
-            _NULL if ward is None else _INT8.pack(8, ward),
-            _binary(candidate.name.encode()),
-            _binary(candidate.name_kana.encode()),
-            _binary(candidate.address.encode()),
-            _binary(geometry),
-            _binary(_JSONB_VERSION + properties),
+        values = (
+            layer.pk,
+            candidate.source_id,
+            municipalities[candidate.municipality_code],
+            wards.get(candidate.ward_code),
+            candidate.name,
+            candidate.name_kana,
+            candidate.address,
+            geometry,
+            json.dumps(candidate.properties, ensure_ascii=False),
             updated_at,
         )
-    data.append(struct.pack("!h", -1))
-    copy_in(f"COPY layers_feature ({', '.join(_COPY_COLUMNS)}) FROM STDIN WITH (FORMAT binary)", b"".join(data))
-
-
-def copy_in(sql, data: bytes):
-    """Run `COPY … FROM STDIN` with `data` through whichever driver Django uses (psycopg 2 or 3)."""
+        lines.write("\t".join(_copy_text(v) for v in values) + "\n")
+    lines.seek(0)
     with connection.cursor() as cursor:
-        if hasattr(cursor.cursor, "copy_expert"):  # psycopg2
-            cursor.copy_expert(sql, io.BytesIO(data))
-        else:  # psycopg 3
-            with cursor.cursor.copy(sql) as copy:
-                copy.write(data)
+        cursor.copy_expert(f"COPY layers_feature ({', '.join(_COPY_COLUMNS)}) FROM STDIN", lines)
 
 
 def publish(layer: Layer, municipality: Municipality | None, candidates, mode, user=None):
