@@ -212,9 +212,10 @@ def test_the_same_through_the_api_with_a_token(browser, live_app, worker, demo_e
     if run["confirm_removals"]:  # the removal guard, above its share of the municipality's features
         refused = api.post(run["publish_url"], data=json.dumps({}), headers={"Content-Type": "application/json"})
         assert refused.status == 409 and refused.json()["error"]["code"] == "confirmation_required"
+    confirmation = {"confirm_removals": run["confirm_removals"]} if run["confirm_removals"] else {}
     confirmed = api.post(
         run["publish_url"],
-        data=json.dumps({"confirm_removals": run["confirm_removals"]}),
+        data=json.dumps(confirmation),
         headers={"Content-Type": "application/json"},
     )
     assert confirmed.status == 202, confirmed.text()

@@ -46,18 +46,18 @@ def test_filters_narrow_the_counts(client, db):
     layer = Layer.objects.get(slug="shelters")
     total = 0
     for z, x, y in prefecture_tiles(layer):
-        url = f"/tiles/shelters/clusters/{z}/{x}/{y}.pbf?v={layer.version}&designation=shelter"
+        url = f"/tiles/shelters/clusters/{z}/{x}/{y}.pbf?v={layer.version}&designations=shelter"
         response = client.get(url)
         if response.status_code == 200:
             total += sum(
                 f["properties"]["count"] for f in mapbox_vector_tile.decode(response.content)["shelters"]["features"]
             )
-    assert 0 < total == Feature.objects.filter(layer=layer, properties__designation="shelter").count()
+    assert 0 < total == Feature.objects.filter(layer=layer, properties__designations__contains=["shelter"]).count()
 
 
 def test_an_old_version_redirects_keeping_the_filters_and_a_bad_filter_is_a_400(client, db):
     layer = Layer.objects.get(slug="shelters")
-    response = client.get(f"/tiles/shelters/clusters/8/227/101.pbf?v={layer.version - 1}&designation=shelter")
+    response = client.get(f"/tiles/shelters/clusters/8/227/101.pbf?v={layer.version - 1}&designations=shelter")
     assert response.status_code == 302
-    assert f"v={layer.version}" in response["Location"] and "designation=shelter" in response["Location"]
+    assert f"v={layer.version}" in response["Location"] and "designations=shelter" in response["Location"]
     assert client.get("/tiles/shelters/clusters/8/227/101.pbf?colour=red").status_code == 400
