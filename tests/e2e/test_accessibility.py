@@ -47,6 +47,8 @@ def test_the_map_and_its_panels_have_no_serious_violations(browser, live_app, de
         open_panel(page, "list")
         page.locator("#feature-list-items .feature-button").first.click()
         page.locator(".leaflet-popup").wait_for()
+        # Leaflet fades a popup in: contrast measured mid-fade is the fade's, not the popup's.
+        page.wait_for_function("() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
         found["popup"] = serious_violations(page, ".leaflet-popup")
         assert {k: v for k, v in found.items() if v} == {}
     finally:
