@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 import shapely
-from django.db import transaction
 from pyproj import Geod
 
 from layers.models import Feature, ShelterStatus
@@ -289,19 +288,28 @@ def rekey_statuses(layer, facilities: list[Candidate]):
     """Live status follows its facility: a status kept under a part's ID moves to the facility's ID.
 
     Call inside the publishing transaction. Where both IDs hold a status, the facility's stays.
+    One query reads every status involved, one update per status that moves.
     """
-    with transaction.atomic():
-        for candidate in facilities:
-            part_ids = [candidate.properties.get(key) for key in PART_IDS.values()]
-            others = [pid for pid in part_ids if pid and pid != candidate.source_id]
-            if not others:
-                continue
-            statuses = ShelterStatus.objects.filter(
-                municipality__code=candidate.municipality_code, source_id__in=[candidate.source_id, *others]
-            )
-            found = {s.source_id: s for s in statuses}
-            if candidate.source_id in found:
-                continue
-            moving = max((found[o] for o in others if o in found), key=lambda s: s.updated_at, default=None)
-            if moving is not None:
-                ShelterStatus.objects.filter(pk=moving.pk).update(source_id=candidate.source_id)
+    others_of = {}
+    for candidate in facilities:
+        part_ids = (candidate.properties.get(key) for key in PART_IDS.values())
+        others = [pid for pid in part_ids if pid and pid != candidate.source_id]
+        if others:
+            others_of[(candidate.municipality_code, candidate.source_id)] = others
+    if not others_of:
+        return
+    ids = {sid for (_code, sid) in others_of} | {pid for others in others_of.values() for pid in others}
+    codes = {code for code, _sid in others_of}
+    found = {
+        (s.municipality.code, s.source_id): s
+        for s in ShelterStatus.objects.filter(municipality__code__in=codes, source_id__in=ids).select_related(
+            "municipality"
+        )
+    }
+    for (code, source_id), others in others_of.items():
+        if (code, source_id) in found:
+            continue
+        moving = [found[(code, o)] for o in others if (code, o) in found]
+        if moving:
+            latest = max(moving, key=lambda s: s.updated_at)
+            ShelterStatus.objects.filter(pk=latest.pk).update(source_id=source_id)

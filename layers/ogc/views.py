@@ -3,7 +3,6 @@
 import json
 
 from django.conf import settings
-from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
@@ -11,6 +10,7 @@ from ..api import caching, geojson, params
 from ..api.catalogue import get_layer, layer_with_extent, layers_with_extent
 from ..api.errors import NotFound, handles_map_errors
 from ..api.filters import FilterCrs, parse_filter
+from ..api.responses import json_response, json_text_response
 from ..api.selection import Selection
 from . import crs, documents
 
@@ -20,8 +20,7 @@ def _base(request):
 
 
 def _doc(doc, content_type=documents.JSON):
-    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-    return HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+    return json_response(doc, content_type)
 
 
 def _catalogue_view(request, name, build):
@@ -139,7 +138,7 @@ def items(request, slug):
             links.append({"rel": "next", "type": documents.GEOJSON, "href": f"{href}?{query_copy.urlencode()}"})
         head = {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": returned, "links": links}
         body = json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1] + f',"features":{features}}}'
-        return _with_crs(HttpResponse(body, content_type=f"{documents.GEOJSON}; charset=utf-8"), output_crs)
+        return _with_crs(json_text_response(body, documents.GEOJSON), output_crs)
 
     return caching.conditional(request, etag, build)
 
@@ -165,6 +164,6 @@ def item(request, slug, feature_id):
             {"rel": "collection", "type": documents.JSON, "href": f"{base}/collections/{slug}"},
         ]
         body = text[:-1] + ',"links":' + json.dumps(links, ensure_ascii=False) + "}"
-        return _with_crs(HttpResponse(body, content_type=f"{documents.GEOJSON}; charset=utf-8"), output_crs)
+        return _with_crs(json_text_response(body, documents.GEOJSON), output_crs)
 
     return caching.conditional(request, etag, build)

@@ -35,3 +35,11 @@ def test_p13_manager_is_the_managing_body_not_the_prefecture_of_the_location(db)
     assert osaka_city.filter(properties__manager="大阪市").count() > 100
     managers = set(parks.values_list("properties__manager", flat=True))
     assert "大阪府" in managers and len(managers) > 10  # not every park "大阪府" any more
+
+
+def test_depth_ranks_carry_the_mlit_standard_colours(client, db):
+    """水害ハザードマップ作成の手引き: the colours residents know from their paper hazard maps."""
+    layers = {entry["slug"]: entry for entry in client.get("/api/layers/").json()["layers"]}
+    for slug, field in (("hazard-zones", "depth_rank"), ("building-hazards", "deepest_rank")):
+        codes = next(f for f in layers[slug]["fields"] if f["name"] == field)["codes"]
+        assert [c["colour"] for c in codes] == ["#f7f5a9", "#ffd8c0", "#ffb7b7", "#ff9191", "#f285c9", "#dc7adc"]
