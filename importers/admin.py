@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from layers.admin import PrefectureAdminsOnly
 from layers.permissions import is_prefecture_admin
 
 from .models import ColumnChoice, ImportRun, PublishedVersion
@@ -9,7 +10,7 @@ from .versions import rollback
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(PrefectureAdminsOnly, admin.ModelAdmin):
     list_display = (
         "created_at",
         "file_name",
@@ -30,7 +31,7 @@ class ImportRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(PublishedVersion)
-class PublishedVersionAdmin(admin.ModelAdmin):
+class PublishedVersionAdmin(PrefectureAdminsOnly, admin.ModelAdmin):
     """Every publish of every layer; a prefecture administrator can roll a layer back to one of them."""
 
     list_display = ("layer", "version", "municipality", "import_run", "rolled_back_to", "user", "created_at")
@@ -69,7 +70,7 @@ class PublishedVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ColumnChoice)
-class ColumnChoiceAdmin(admin.ModelAdmin):
+class ColumnChoiceAdmin(PrefectureAdminsOnly, admin.ModelAdmin):
     """The columns editors chose per municipality and layer; deleting one returns to automatic mapping."""
 
     list_display = ("layer", "municipality", "updated_by", "updated_at")

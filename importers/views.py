@@ -56,6 +56,8 @@ def _workspace_municipality(request):
 @login_required
 def import_list(request):
     """The workspace: upload a file; each layer of the municipality with its freshness; the history."""
+    if not editable_municipalities(request.user, Role.Name.DATA_EDITOR).exists():
+        raise PermissionDenied  # as the shelter pages do for someone with no shelters
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST":
         if form.is_valid():

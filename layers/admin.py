@@ -42,7 +42,28 @@ class LocalOSMWidget(OSMWidget):
         return context
 
 
-class MapAdmin(gis_admin.GISModelAdmin):
+class PrefectureAdminsOnly:
+    """The map's records in the admin are for prefecture administrators, on top of Django's model
+    permissions: the admin cannot tell one municipality's records from another's, so municipal staff
+    work through the staff pages and APIs, which ask layers/permissions.py for each municipality."""
+
+    def has_module_permission(self, request):
+        return is_prefecture_admin(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_prefecture_admin(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return is_prefecture_admin(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return is_prefecture_admin(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_prefecture_admin(request.user) and super().has_delete_permission(request, obj)
+
+
+class MapAdmin(PrefectureAdminsOnly, gis_admin.GISModelAdmin):
     gis_widget = LocalOSMWidget
 
 
@@ -61,7 +82,7 @@ class WardAdmin(MapAdmin):
 
 
 @admin.register(Layer)
-class LayerAdmin(admin.ModelAdmin):
+class LayerAdmin(PrefectureAdminsOnly, admin.ModelAdmin):
     list_display = (
         "slug",
         "name_ja",
@@ -75,9 +96,6 @@ class LayerAdmin(admin.ModelAdmin):
     search_fields = ("slug", "name_ja", "name_en")
     readonly_fields = ("version", "updated_at")
 
-    def has_delete_permission(self, request, obj=None):
-        return is_prefecture_admin(request.user) and super().has_delete_permission(request, obj)
-
 
 @admin.register(Feature)
 class FeatureAdmin(MapAdmin):
@@ -89,7 +107,7 @@ class FeatureAdmin(MapAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(PrefectureAdminsOnly, admin.ModelAdmin):
     list_display = ("user", "name", "municipality", "ward")
     list_filter = ("name", "municipality")
     search_fields = ("user__username", "municipality__name_ja", "ward__name_ja")

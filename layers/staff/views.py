@@ -184,6 +184,13 @@ def _bulk_candidates(user, query, mine, action):
     return shelters.exclude(live_status__in=OPEN_STATES)
 
 
+def _refuse_others_shelters(user, pks):
+    """These pages only ever offer the user's own shelters: a form naming another's was made elsewhere,
+    and none of it is applied."""
+    if any(not can_update_status(user, feature) for feature in service.shelter_features().filter(pk__in=pks)):
+        raise PermissionDenied
+
+
 @login_required
 def shelter_bulk(request):
     """Three steps: choose (nothing ticked), review exactly what will change, confirm."""
@@ -193,6 +200,8 @@ def shelter_bulk(request):
     if not mine.exists():
         raise PermissionDenied
     target = BULK_ACTIONS[action]
+    named = [item.partition(":")[0] for item in request.POST.getlist("shelter")[:BULK_MAX]]
+    _refuse_others_shelters(request.user, [pk for pk in named if pk.isdigit()])
     if request.method == "POST" and request.POST.get("confirm"):
         applied, refused = [], []
         for item in request.POST.getlist("shelter")[:BULK_MAX]:
