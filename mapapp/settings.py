@@ -11,6 +11,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from mapapp.logs import logging_config as logs_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -196,13 +198,6 @@ os.environ.setdefault("GDAL_HTTP_TIMEOUT", "1")
 os.environ.setdefault("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", ".nothing-remote-is-allowed")
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-}
-
 # Read APIs, tiles and caching (issue 6).
 INSTALLED_APPS += ["corsheaders", "drf_spectacular", "drf_spectacular_sidecar"]
 # CORS headers before anything that may answer early (CommonMiddleware, WhiteNoise).
@@ -327,3 +322,46 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 # Methods this site answers; anything else (TRACE, CONNECT, …) is a 405 before any view runs.
 ALLOWED_HTTP_METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
+
+# ---------------------------------------------------------------- operations and growth (issue 21)
+# docs/operations.md: metrics, logs, read replicas.
+
+# Prometheus metrics at /metrics (mapapp/metrics.py) for operators only: a bearer token equal to
+# METRICS_TOKEN, or a direct connection (not through a proxy) from METRICS_ALLOWED_IPS (addresses or
+# networks, none by default). scripts/serve.sh sets PROMETHEUS_MULTIPROC_DIR for granian's processes.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])
+# Outermost, so a request's time includes every middleware (mapapp/telemetry.py).
+MIDDLEWARE.insert(0, "mapapp.telemetry.RequestTelemetry")
+
+# LOG_FORMAT=json: one JSON object per line (mapapp/logs.py); REQUEST_LOG: one line per request with its
+# id, method, route, status and duration (on with JSON logs; granian's access log covers plain text).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+REQUEST_LOG = env_bool("REQUEST_LOG", LOG_FORMAT == "json")
+LOGGING = logs_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
+
+# PostgreSQL streaming replicas (mapapp/routers.py): DATABASE_REPLICA_URLS, comma-separated. Residents'
+# reads go to a replica; writes, staff pages and a client that has just written read from the primary.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", env_list("DATABASE_REPLICA_URL", []))
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, 1):
+    _replica = dj_database_url.parse(_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    _replica["ENGINE"] = DATABASES["default"]["ENGINE"]
+    _replica["OPTIONS"] = {**DATABASES["default"]["OPTIONS"], **_replica.get("OPTIONS", {})}
+    _replica["CONN_HEALTH_CHECKS"] = DATABASES["default"].get("CONN_HEALTH_CHECKS", False)
+    # Under test a replica is the test database itself, through a connection of its own.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+    DATABASE_REPLICAS.append(f"replica{_number}")
+DATABASE_ROUTERS = ["mapapp.routers.PrimaryReplicaRouter"] if DATABASE_REPLICAS else []
+MIDDLEWARE.insert(1, "mapapp.routers.ReadYourWrites")
+# Pages whose reads always go to the primary: staff, admin, login, imports, a layer's rollback and one
+# shelter's status (the version a municipal system's next update names in If-Match).
+DATABASE_PRIMARY_PATHS = [
+    r"^/(staff|admin|accounts)/",
+    r"^/api/imports/",
+    r"^/api/layers/[^/]+/rollback/",
+    r"^/api/shelters/[^/]+/status/$",
+]
+# After a write the client reads from the primary this long (a cookie): longer than replication lag.
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)

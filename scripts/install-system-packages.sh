@@ -20,6 +20,8 @@ if [ -z "$major" ]; then
 fi
 # Chromium ships no Japanese fonts: without them, screenshots show empty boxes.
 $with_browser && wanted+=(chromium chromium-driver fonts-noto-cjk)
+# The tests run deploy/nginx.conf in front of the server (nginx-light: ~1 MB, no extra modules needed).
+$with_browser && wanted+=(nginx-light)
 
 is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 

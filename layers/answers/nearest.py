@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Q
+
+from mapapp.routers import read_connection
 
 from ..api.selection import FROM_FEATURES, Selection
 from ..kinds import KINDS
@@ -125,7 +126,7 @@ def nearest_ids(query: NearestQuery) -> list[tuple[int, float]]:
         status_join=_STATUS_JOIN if query.status else "",
         where=" AND ".join(clauses),
     )
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
 from django.contrib.gis.geos import Point
-from django.db import connection, transaction
+from django.db import transaction
+
+from mapapp.routers import read_connection
 
 from .readings import kana_from_romaji
 from .textnorm import search_key, search_key_map
@@ -245,7 +247,8 @@ def _matching_rows(query: SearchQuery, key: str) -> list[dict]:
     if query.near:
         params["here"] = Point(*query.near, srid=4326).ewkt
     rows = []
-    with transaction.atomic(), connection.cursor() as cursor:
+    db = read_connection()
+    with transaction.atomic(using=db.alias), db.cursor() as cursor:
         # JIT is off for every connection (settings.DATABASES); starting parallel workers would also
         # cost more than they save on these short queries.
         cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")

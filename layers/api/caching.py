@@ -12,6 +12,8 @@ from django.db import connection
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 
+from mapapp import metrics
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 # A gzipped body is another representation, so it gets its own strong ETag (as Apache's mod_deflate
 # does): this suffix inside the quotes (mapapp.middleware.CompressResponses). Both count as a match.
@@ -93,11 +95,16 @@ def cached_tile(slug, version, z, x, y):
     """The cached bytes (b"" for an empty tile) or None."""
     if not tile_cache_enabled():
         return None
-    return cache.get(tile_cache_key(slug, version, z, x, y))
+    found = cache.get(tile_cache_key(slug, version, z, x, y))
+    if found is not None:
+        metrics.record_tile_cache(hit=True)
+    return found
 
 
 def store_tile(slug, version, z, x, y, tile: bytes):
+    """A rendered tile into the cache: a miss (counted here, as a request may look twice before rendering)."""
     if settings.TILE_CACHE_SECONDS > 0:
+        metrics.record_tile_cache(hit=False)
         cache.set(tile_cache_key(slug, version, z, x, y), tile, settings.TILE_CACHE_SECONDS)
 
 

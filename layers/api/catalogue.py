@@ -4,9 +4,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.gis.db.models import Extent
-from django.db import connection
 from django.db.models import Count
 from django.urls import reverse
+
+from mapapp.routers import read_connection
 
 from ..kinds import get_kind
 from ..models import Layer
@@ -35,7 +36,7 @@ def layer_ref(slug, *, fresh=False) -> LayerRef:
     """The layer a tile URL names, from memory after the first request; NotFound (404) if none."""
     ref = None if fresh else _REFS.get(slug)
     if ref is None:
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute("SELECT id, kind FROM layers_layer WHERE slug = %s", [slug])
             row = cursor.fetchone()
         if row is None:
@@ -46,7 +47,7 @@ def layer_ref(slug, *, fresh=False) -> LayerRef:
 
 
 def current_version(ref: LayerRef) -> int | None:
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute("SELECT version FROM layers_layer WHERE id = %s AND slug = %s", [ref.pk, ref.slug])
         row = cursor.fetchone()
     return row[0] if row else None

@@ -1,6 +1,6 @@
 """GeoJSON documents built inside PostGIS: one query, one string, no per-feature Python."""
 
-from django.db import connection
+from mapapp.routers import read_connection
 
 from ..answers.readings import ENGLISH_NAME_PROPERTY, READING_PROPERTY
 from .params import COMMON_PROPERTIES
@@ -73,7 +73,7 @@ def feature_page(selection: Selection, *, kind, limit, offset=0, fields=None, cr
     where, params = selection.where()
     params.update(limit=limit, offset=offset, drop=_dropped(kind, fields))
     sql = _PAGE_SQL.format(doc=_feature_doc(crs, params), from_=FROM_FEATURES, where=where)
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         features, fetched = cursor.fetchone()
     return features, min(fetched, limit), fetched > limit
@@ -81,7 +81,7 @@ def feature_page(selection: Selection, *, kind, limit, offset=0, fields=None, cr
 
 def count_features(selection: Selection) -> int:
     where, params = selection.where()
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(_COUNT_SQL.format(from_=FROM_FEATURES, where=where), params)
         return cursor.fetchone()[0]
 
@@ -89,7 +89,7 @@ def count_features(selection: Selection) -> int:
 def one_feature(layer, feature_id, *, fields=None, crs=None) -> str | None:
     """One feature as GeoJSON text, or None."""
     params = {"layer": layer.pk, "id": feature_id, "drop": _dropped(layer.kind_spec, fields)}
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(_ONE_SQL.format(doc=_feature_doc(crs, params), from_=FROM_FEATURES), params)
         row = cursor.fetchone()
     return row[0] if row else None
@@ -109,6 +109,6 @@ FROM layers_municipality
 
 def municipality_boundaries(tolerance=0.0003) -> str:
     """All municipal boundaries, simplified for display (0.0003° is about 30 m)."""
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(_MUNICIPALITIES_SQL, {"tolerance": tolerance})
         return cursor.fetchone()[0]

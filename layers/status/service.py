@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from mapapp import metrics
+
 from ..kinds import KINDS
 from ..models import Feature, ShelterStatus, ShelterStatusChange
 from ..permissions import can_update_status
@@ -140,8 +142,13 @@ def clean_changes(changes: dict) -> dict:
 def update_status(feature: Feature, changes: dict, based_on: int, user) -> ShelterStatus:
     """Apply `changes` if the stored version is still `based_on`; raise StaleVersion otherwise."""
     if not can_update_status(user, feature):
+        metrics.record_status_update("refused")
         raise NotAllowed("you may not update this shelter's status")
-    clean = clean_changes(changes)
+    try:
+        clean = clean_changes(changes)
+    except InvalidUpdate:
+        metrics.record_status_update("invalid")
+        raise
     with transaction.atomic():
         # Make sure the row exists, then lock it: concurrent first updates must not both create it.
         ShelterStatus.objects.bulk_create(
@@ -152,6 +159,7 @@ def update_status(feature: Feature, changes: dict, based_on: int, user) -> Shelt
             municipality_id=feature.municipality_id, source_id=feature.source_id
         )
         if status.version != based_on:
+            metrics.record_status_update("stale")
             raise StaleVersion(status)
         before = state_of(status, feature)
         now = timezone.now()
@@ -176,6 +184,7 @@ def update_status(feature: Feature, changes: dict, based_on: int, user) -> Shelt
             before=before,
             after=state_of(status, feature),
         )
+    metrics.record_status_update("accepted")
     return status
 
 

@@ -6,7 +6,7 @@ only where the places are and how many, so below `CLUSTER_MAX_ZOOM` it asks for 
 the features endpoint), so a filtered map shows filtered counts.
 """
 
-from django.db import connection
+from mapapp.routers import read_connection
 
 from ..api.selection import FROM_FEATURES, Selection
 
@@ -40,7 +40,7 @@ def cluster_tile(layer, z, x, y, filters=()) -> tuple[int | None, bytes]:
     where, params = Selection(layer_id=layer.pk, filters=tuple(filters)).where()
     cell = WORLD_METRES / 2**z / (256 / CELL_PIXELS)
     params.update(name=layer.slug, z=z, x=x, y=y, cell=cell)
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(_SQL.format(where=where), params)
         row = cursor.fetchone()
     if row is None:

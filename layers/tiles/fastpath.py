@@ -8,10 +8,13 @@ here, and a test checks that both paths answer the same.
 """
 
 import re
+import time
 
 from django.conf import settings
 from django.core import signals
 from django.core.handlers.wsgi import WSGIRequest
+
+from mapapp import logs, routers, telemetry
 
 from .views import tile
 
@@ -30,17 +33,25 @@ class TileFastPath:
         request = WSGIRequest(environ)
         if "\x00" in environ.get("QUERY_STRING", "") or (settings.SECURE_SSL_REDIRECT and not request.is_secure()):
             return self.django_app(environ, start_response)
+        started = time.perf_counter()
+        request_id = logs.request_id_of(environ)
+        status = 500
         # The signals close stale database connections before and after, as Django's handler does.
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
-            response = tile(request, **match.groupdict())
+            with routers.replica_reads(bool(settings.DATABASE_REPLICAS)):
+                response = tile(request, **match.groupdict())
+            status = response.status_code
             _add_middleware_headers(request, response)
+            if "HTTP_X_REQUEST_ID" in environ:
+                response["X-Request-ID"] = request_id
             response["Content-Length"] = str(len(response.content))
             headers = [*response.items()]
             start_response(f"{response.status_code} {response.reason_phrase}", headers)
             return [b""] if method == "HEAD" else [response.content]
         finally:
             signals.request_finished.send(sender=self.__class__)
+            telemetry.observe(request_id, method, "tile", request.path, status, started)
 
 
 def _add_middleware_headers(request, response):

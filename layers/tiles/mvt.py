@@ -11,6 +11,8 @@ import logging
 from django.conf import settings
 from django.db import connection
 
+from mapapp.routers import read_connection
+
 from ..kinds import get_kind
 from ..kinds.base import BOOLEAN, CODES, INTEGER, NUMBER, TAGS
 from . import prepared
@@ -95,7 +97,7 @@ def _render(layer, z, x, y, extent):
         "y": y,
         "max_features": settings.TILE_MAX_FEATURES,
     }
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         prepared.execute(cursor, tile_sql(layer.kind_spec, z, extent), params)
         row = cursor.fetchone()
     if row is None:
