@@ -10,6 +10,11 @@ refuses them. Then, per file, best of two:
 - ours: `run_import(..., municipality=None, mode="replace")` into a scratch layer: read, map columns,
   validate every row, place it in its municipality and ward, publish in one transaction, snapshot.
 
+The two take turns (ogr2ogr, ours, ogr2ogr, ours), so a busy machine slows both alike. Besides the wall
+clock, each run's CPU seconds are measured: for ogr2ogr its process and its PostgreSQL backend, for ours
+this process and its backend (from /proc, so the database must run on this machine), with the load
+average at the start of the file's runs.
+
 GeoJSON for each layer, and the shelters as a GeoPackage. The scratch layers and schema are removed.
 
 With `--plateau N`, also a PLATEAU-sized import into a building_hazard layer of 大阪市: the 816 buildings
@@ -24,10 +29,12 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -75,25 +82,72 @@ def pg_dsn():
     return "PG:" + " ".join(f"{k}={v}" for k, v in parts.items() if v)
 
 
-def time_ogr2ogr(path: Path, table: str) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process on this machine (0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class BackendWatch(threading.Thread):
+    """The CPU seconds of the PostgreSQL backends serving `application_name`, sampled until stopped."""
+
+    def __init__(self, application_name):
+        super().__init__(daemon=True)
+        self.name_, self.seen, self.stopping = application_name, {}, threading.Event()
+
+    def run(self):
+        with connection.cursor() as cursor:
+            while not self.stopping.wait(0.05):
+                cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [self.name_])
+                for (pid,) in cursor.fetchall():
+                    self.seen[pid] = max(self.seen.get(pid, 0.0), cpu_seconds(pid))
+        connection.close()  # this thread's own connection
+
+    def stop(self) -> float:
+        self.stopping.set()
+        self.join()
+        return sum(self.seen.values())
+
+
+def time_ogr2ogr(path: Path, table: str) -> tuple[float, float, float]:
+    """Wall seconds, ogr2ogr's CPU seconds, its backend's CPU seconds."""
     argv = [OGR2OGR, "-f", "PostgreSQL", pg_dsn(), str(path), "-nln", f"{SCHEMA}.{table}", "-overwrite"]
     argv += ["-lco", "SPATIAL_INDEX=GIST", "-lco", "GEOMETRY_NAME=geom"]
+    watch = BackendWatch(f"bench-ogr2ogr-{table}")
+    watch.start()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(argv, check=True, env={**os.environ, "PG_USE_COPY": "YES"})  # noqa: S603 (our own arguments)
-    return time.perf_counter() - start
+    env = {**os.environ, "PG_USE_COPY": "YES", "PGAPPNAME": watch.name_}
+    subprocess.run(argv, check=True, env=env)  # noqa: S603 (our own arguments)
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    return elapsed, client, watch.stop()
 
 
-def time_ours(path: Path, slug: str) -> tuple[float, int]:
+def time_ours(path: Path, slug: str) -> tuple[float, float, float, int]:
+    """Wall seconds, this process's CPU seconds, its backend's CPU seconds, features accepted."""
     kind, category, _ = load_data.LAYERS[slug]
     # An empty layer each time, so every feature is new (as for ogr2ogr -overwrite).
     Layer.objects.filter(slug=f"bench-import-{slug}").delete()
     layer = Layer.objects.create(slug=f"bench-import-{slug}", kind=kind, category=category, name_ja=slug, name_en=slug)
-    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    backend_cpu, cpu, start = cpu_seconds(backend), time.process_time(), time.perf_counter()
     result = run_import(path, layer=layer, municipality=None, mode="replace")
     elapsed = time.perf_counter() - start
+    cpu, backend_cpu = time.process_time() - cpu, cpu_seconds(backend) - backend_cpu
     if not result.published:
         raise SystemExit(f"{path.name}: not published: {result.errors[:3]}")
-    return elapsed, result.accepted
+    return elapsed, cpu, backend_cpu, result.accepted
+
+
+def shown(runs):
+    return ", ".join(" / ".join(f"{seconds:.1f}" for seconds in run) for run in runs)
 
 
 def measure(data: Path, places: Places):
@@ -109,11 +163,17 @@ def measure(data: Path, places: Places):
                 gpkg = tmp / f"{slug}.gpkg"
                 subprocess.run([OGR2OGR, "-f", "GPKG", str(gpkg), str(path), "-nln", slug], check=True)  # noqa: S603
                 path = gpkg
-            ogr = min(time_ogr2ogr(path, f"{slug}_{fmt}") for _ in range(2))
-            ours, accepted = min(time_ours(path, slug) for _ in range(2))
-            assert accepted == count, (slug, accepted, count)
-            rows.append((f"{slug} ({fmt})", count, count / ogr, count / ours))
-            print(f"  {slug} {fmt}: {count} features, ogr2ogr {ogr:.1f} s, ours {ours:.1f} s", file=sys.stderr)
+            load = os.getloadavg()[0]
+            ogr_runs, our_runs = [], []
+            for _ in range(2):  # taking turns
+                ogr_runs.append(time_ogr2ogr(path, f"{slug}_{fmt}"))
+                *ours, accepted = time_ours(path, slug)
+                assert accepted == count, (slug, accepted, count)
+                our_runs.append(tuple(ours))
+            ogr, ours = min(ogr_runs), min(our_runs)
+            rows.append((f"{slug} ({fmt})", count, count / ogr[0], count / ours[0], ogr, ours, load))
+            print(f"  {slug} {fmt}: {count} features, load {load:.1f}; wall / CPU / backend CPU s: "
+                  f"ogr2ogr {shown(ogr_runs)}; ours {shown(our_runs)}", file=sys.stderr)  # fmt: skip
     return rows
 
 
@@ -149,13 +209,23 @@ def time_plateau(buildings: int):
         Layer.objects.filter(slug="bench-import-buildings").delete()
         layer = Layer.objects.create(slug="bench-import-buildings", kind="building_hazard", category="disaster",
                                      name_ja="建物", name_en="buildings")  # fmt: skip
-        start = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+        load, backend_cpu, cpu, start = (
+            os.getloadavg()[0],
+            cpu_seconds(backend),
+            time.process_time(),
+            time.perf_counter(),
+        )
         result = run_import(path, layer=layer, municipality=Municipality.objects.get(code="27100"), mode="replace")
         elapsed = time.perf_counter() - start
+        cpu, backend_cpu = time.process_time() - cpu, cpu_seconds(backend) - backend_cpu
     if not result.published:
         raise SystemExit(f"{path.name}: not published: {result.errors[:3]}")
-    print(f"  PLATEAU buildings: {result.accepted:,} of {result.rows:,} rows in {elapsed:.1f} s", file=sys.stderr)
-    return result.accepted, elapsed
+    print(f"  PLATEAU buildings: {result.accepted:,} of {result.rows:,} rows in {elapsed:.1f} s (load {load:.1f})",
+          file=sys.stderr)  # fmt: skip
+    return result.accepted, elapsed, cpu, backend_cpu, load
 
 
 def main():
@@ -175,13 +245,16 @@ def main():
         Layer.objects.filter(slug__startswith="bench-import-").delete()
         with connection.cursor() as cursor:
             cursor.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-    print("| file | features | ogr2ogr feat/s | ours feat/s | ours/ogr2ogr |")
-    print("|---|---:|---:|---:|---:|")
-    for name, count, ogr, ours in rows:
-        print(f"| {name} | {count:,} | {ogr:,.0f} | {ours:,.0f} | {ours / ogr:.2f} |")
+    print("| file | features | ogr2ogr feat/s | ours feat/s | ours/ogr2ogr | ogr2ogr CPU s (+ backend) "
+          "| ours CPU s (+ backend) | load |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, count, ogr, ours, (_, ogr_cpu, ogr_backend), (_, cpu, backend), load in rows:
+        print(f"| {name} | {count:,} | {ogr:,.0f} | {ours:,.0f} | {ours / ogr:.2f} "
+              f"| {ogr_cpu:.1f} + {ogr_backend:.1f} | {cpu:.1f} + {backend:.1f} | {load:.1f} |")  # fmt: skip
     if plateau:
-        count, elapsed = plateau
-        print(f"| PLATEAU buildings (CityGML zip, 大阪市) | {count:,} | – | {count / elapsed:,.0f} | – |")
+        count, elapsed, cpu, backend_cpu, load = plateau
+        print(f"| PLATEAU buildings (CityGML zip, 大阪市) | {count:,} | – | {count / elapsed:,.0f} | – | – "
+              f"| {cpu:.1f} + {backend_cpu:.1f} | {load:.1f} |")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import asdict, dataclass
 
@@ -105,27 +104,47 @@ def _copy_text(value) -> str:
     return "\\N" if value is None else str(value).translate(_COPY_ESCAPES)
 
 
-def _copy_new_features(layer, candidates, municipalities, wards, now):
-    ewkb = shapely.to_wkb(shapely.set_srid([c.geometry for c in candidates], 4326), hex=True, include_srid=True)
+class _Payload:
+    """COPY data as a file psycopg2 reads from, made a batch of rows at a time on each read: PostgreSQL
+    works on one batch (3857 copies, search keys, indexes) while the next is formatted here."""
+
+    def __init__(self, batches):
+        self._batches = batches
+
+    def read(self, size=-1):
+        return next(self._batches, "")
+
+
+_COPY_BATCH = 100  # rows: small enough that a file of large polygons is sent in several batches
+
+
+def _copy_batches(layer, candidates, municipalities, wards, now):
     updated_at = now.isoformat()
-    lines = io.StringIO()
-    for candidate, geometry in zip(candidates, ewkb, strict=True):
-        values = (
-            layer.pk,
-            candidate.source_id,
-            municipalities[candidate.municipality_code],
-            wards.get(candidate.ward_code),
-            candidate.name,
-            candidate.name_kana,
-            candidate.address,
-            geometry,
-            json.dumps(candidate.properties, ensure_ascii=False),
-            updated_at,
-        )
-        lines.write("\t".join(_copy_text(v) for v in values) + "\n")
-    lines.seek(0)
+    for start in range(0, len(candidates), _COPY_BATCH):
+        batch = candidates[start : start + _COPY_BATCH]
+        ewkb = shapely.to_wkb(shapely.set_srid([c.geometry for c in batch], 4326), hex=True, include_srid=True)
+        lines = []
+        for candidate, geometry in zip(batch, ewkb, strict=True):
+            values = (
+                layer.pk,
+                candidate.source_id,
+                municipalities[candidate.municipality_code],
+                wards.get(candidate.ward_code),
+                candidate.name,
+                candidate.name_kana,
+                candidate.address,
+                geometry,
+                json.dumps(candidate.properties, ensure_ascii=False),
+                updated_at,
+            )
+            lines.append("\t".join(_copy_text(v) for v in values))
+        yield "\n".join(lines) + "\n"
+
+
+def _copy_new_features(layer, candidates, municipalities, wards, now):
+    payload = _Payload(_copy_batches(layer, candidates, municipalities, wards, now))
     with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY layers_feature ({', '.join(_COPY_COLUMNS)}) FROM STDIN", lines)
+        cursor.copy_expert(f"COPY layers_feature ({', '.join(_COPY_COLUMNS)}) FROM STDIN", payload)
 
 
 def publish(layer: Layer, municipality: Municipality | None, candidates, mode, user=None):

@@ -126,7 +126,8 @@ class Layer(models.Model):
 class Feature(models.Model):
     """One published feature of a layer, with properties that follow the layer kind's schema."""
 
-    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="features")
+    # No index of its own: the unique (layer, municipality, source_id) index serves lookups by layer.
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="features", db_index=False)
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="features")
     ward = models.ForeignKey(Ward, on_delete=models.SET_NULL, null=True, blank=True, related_name="features")
     # Stable across re-imports: the shelter 共通ID, or the dataset's own ID.
@@ -148,7 +149,6 @@ class Feature(models.Model):
                 name="feature_unique_source_id_per_municipality",
             )
         ]
-        indexes = [models.Index(fields=["layer", "municipality"])]
 
     def __str__(self):
         return self.name

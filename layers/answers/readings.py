@@ -34,6 +34,8 @@ def _tokenizer():
     return Dictionary(dict="core").tokenizer(mode=SplitMode.C)
 
 
+# A file repeats names (公民館, 集会所, the same school in both GSI lists): each is analysed once.
+@functools.lru_cache(maxsize=65536)
 def reading_of(text: str) -> str:
     """The katakana reading of a name (吹田第一小学校 → スイタダイイチショウガッコウ); '' for none."""
     text = (text or "").strip()
@@ -67,6 +69,7 @@ def _romaji(kana: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=65536)
 def english_name(name: str) -> str:
     """A romanised name with its facility type in English where the data has none:
     吹田第一小学校 → Suita Daiichi Elementary School, 北区民センター → Kita Ward Community Center."""
