@@ -20,7 +20,7 @@ from layers.models import Feature, Layer, Municipality
 from .models import ColumnChoice, ImportRun, PublishedVersion
 from .pipeline import DRY_RUN
 from .publish import REPLACE, UPSERT
-from .upload import ImportOptions
+from .upload import ImportOptions, remove_orphaned_workspaces
 from .versions import RollbackError, previous_version, rollback
 
 PUBLISH_MODES = (REPLACE, UPSERT)
@@ -196,6 +196,8 @@ def end_stalled_runs(runs=None) -> list[ImportRun]:
             )
         fail_run(run, reason)
         ended.append(run)
+    if ended:
+        remove_orphaned_workspaces()  # what a killed worker on this machine left in its work folder
     return ended
 
 

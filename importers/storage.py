@@ -1,7 +1,9 @@
 """Private storage of uploaded files, named by content hash, outside anything served over HTTP."""
 
 import hashlib
+import os
 import re
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -30,10 +32,26 @@ def store_upload(uploaded_file) -> Path:
     for chunk in uploaded_file.chunks():
         digest.update(chunk)
     folder = Path(settings.UPLOAD_ROOT) / digest.hexdigest()
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / safe_file_name(uploaded_file.name)
-    if not target.exists():
-        with open(target, "wb") as out:
+    if target.exists():
+        return target
+    partial = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # Written under a temporary name and renamed when complete: a full disk leaves no half file
+        # that a later upload of the same content would take for the whole one.
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".partial-", delete=False) as out:
+            partial = Path(out.name)
             for chunk in uploaded_file.chunks():
                 out.write(chunk)
+        os.replace(partial, target)
+    except OSError as exc:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        reason = exc.strerror or str(exc)
+        raise file_error(
+            "server_disk_error",
+            f"サーバーがファイルを保存できませんでした（{reason}）。管理者に連絡してください",
+            f"The server could not store the uploaded file ({reason}); please tell the administrators",
+        ) from None
     return target

@@ -23,6 +23,7 @@ from . import runs
 from .columns import COMMON_TARGETS
 from .models import ImportChange, ImportRun
 from .pipeline import DRY_RUN, run_import
+from .upload import remove_orphaned_workspaces
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ HEARTBEAT_SECONDS = getattr(settings, "IMPORT_HEARTBEAT_SECONDS", 10)
 @task(queue_name="imports")
 def run_import_task(run_id: int) -> str:
     runs.end_stalled_runs()
+    remove_orphaned_workspaces()
     run = ImportRun.objects.select_related("layer", "municipality", "user").get(pk=run_id)
     if run.status != ImportRun.Status.QUEUED:
         return run.status  # ended while it waited (a stalled-run sweep, or run twice)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import stat
 import tempfile
@@ -75,6 +76,34 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Work folders are named after the process, so those of a killed worker can be told apart and removed.
+WORKSPACE_PREFIX = "mapimport-"
+
+
+def remove_orphaned_workspaces() -> list[Path]:
+    """Remove the work folders of processes that no longer run (a worker killed mid-import); returns them."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{WORKSPACE_PREFIX}*-*"):
+        pid = folder.name.removeprefix(WORKSPACE_PREFIX).partition("-")[0]
+        if pid.isdigit() and not _is_running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    try:  # a killed process no one has reaped yet (a zombie) still answers signal 0
+        return " Z " not in Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2][:4]
+    except OSError:
+        return True
+
+
 class UploadWorkspace:
     """Context manager: checks limits, unpacks zips into a temp folder, removes it afterwards."""
 
@@ -98,7 +127,7 @@ class UploadWorkspace:
                 f"ファイルが大きすぎます（{size:,} バイト、上限 {settings.MAX_UPLOAD_BYTES:,}）",
                 f"The file is too large ({size:,} bytes; the limit is {settings.MAX_UPLOAD_BYTES:,})",
             )
-        self.tempdir = Path(tempfile.mkdtemp(prefix="mapimport-"))
+        self.tempdir = Path(tempfile.mkdtemp(prefix=f"{WORKSPACE_PREFIX}{os.getpid()}-"))
         try:
             path = self.source
             if self.source.suffix.lower() in (".zip", ".kmz"):

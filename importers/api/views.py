@@ -13,7 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from layers.api.errors import Conflict, Forbidden, InvalidParameter, NotFound
+from layers.api.errors import Conflict, Forbidden, InvalidParameter, NotFound, ServiceUnavailable
 from layers.api.params import parse_municipality_code
 from layers.models import Layer, Municipality, Role
 from layers.permissions import can_edit_layer, editable_municipalities, is_prefecture_admin
@@ -89,7 +89,7 @@ class ImportListView(ImportAPIView):
         "has no errors (a replace removing more than the configured share needs confirm_removals). "
         "A municipal token may only name its own municipality (403).",
         request={"multipart/form-data": ImportRequestSerializer},
-        responses={202: ImportRunSerializer, 400: ERROR, 401: ERROR, 403: ERROR},
+        responses={202: ImportRunSerializer, 400: ERROR, 401: ERROR, 403: ERROR, 503: ERROR},
     )
     def post(self, request):
         given = ImportRequestSerializer(data=request.data)
@@ -107,6 +107,8 @@ class ImportListView(ImportAPIView):
             stored = store_upload(data["file"])
         except ImportRefused as refused:
             finding = refused.findings[0]
+            if finding.code == "server_disk_error":  # the server's fault, not the file's: try again later
+                raise ServiceUnavailable(finding.message_en, code=finding.code, headers={"Retry-After": "60"}) from None
             raise InvalidParameter(finding.message_en, parameter="file", code=finding.code) from None
         run = runs.queue_import(
             stored,

@@ -39,6 +39,7 @@ class Forbidden(MapError): status, code = 403, "forbidden"  # noqa: E701
 class NotFound(MapError): status, code = 404, "not_found"  # noqa: E701
 class Conflict(MapError): status, code = 409, "conflict"  # noqa: E701
 class PreconditionRequired(MapError): status, code = 428, "precondition_required"  # noqa: E701
+class ServiceUnavailable(MapError): status, code = 503, "unavailable"  # noqa: E701
 # fmt: on
 
 

@@ -6,6 +6,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,9 +26,11 @@ CP932_CSV = ROOT / "fixtures" / "shelters" / "gsi_csv" / "27205_shitei-kinkyu-hi
 GSI_HEADER = ["NO", "共通ID", "施設・場所名", "住所", "洪水", "地震", "緯度", "経度", "備考"]
 
 
-def start_worker(upload_root):
+def start_worker(upload_root, tmp=None):
     env = dict(os.environ, DATABASE_URL=_test_database_url(), PYTHON=sys.executable, DEBUG="true")
     env["UPLOAD_ROOT"] = str(upload_root)
+    if tmp is not None:
+        env["TMPDIR"] = str(tmp)  # where its work folders go
     return subprocess.Popen(
         ["bash", "scripts/worker.sh"],
         cwd=ROOT,
@@ -99,7 +102,7 @@ def test_the_worker_runs_a_queued_import(committed, tmp_path):
     assert run.status == "reported" and run.encoding == "cp932" and run.counts["rows"] == 100
 
 
-def test_a_worker_killed_mid_run_ends_the_run_failed_with_nothing_published(committed, tmp_path, settings):
+def test_a_worker_killed_mid_run_ends_the_run_failed_with_nothing_published(committed, tmp_path, settings, monkeypatch):
     layer = Layer.objects.get(slug="shelters")
     suita = Municipality.objects.get(code="27205")
     before = sorted(Feature.objects.filter(layer=layer, municipality=suita).values_list("source_id", flat=True))
@@ -135,7 +138,10 @@ def test_a_worker_killed_mid_run_ends_the_run_failed_with_nothing_published(comm
     run.save(update_fields=["task_id"])
     committed["runs"].append(run.pk)
 
-    worker = start_worker(tmp_path / "uploads")
+    work = tmp_path / "tmp"
+    work.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(work))
+    worker = start_worker(tmp_path / "uploads", tmp=work)
     try:
         wait_for(
             lambda: ImportRun.objects.filter(pk=run.pk, status="running", progress__rows__gte=500).exists(),
@@ -147,12 +153,14 @@ def test_a_worker_killed_mid_run_ends_the_run_failed_with_nothing_published(comm
 
     run.refresh_from_db()
     assert run.status == "running" and run.progress["rows"] < len(rows), "killed mid-run"
+    assert [p.name[:10] for p in work.iterdir()] == ["mapimport-"], "the killed worker left its work folder"
     settings.IMPORT_WORKER_LOST_SECONDS = 1
     time.sleep(1.5)
     assert [r.pk for r in runs.end_stalled_runs()] == [run.pk]
     run.refresh_from_db()
     assert run.status == "failed" and "worker" in run.failure and run.published_version is None
     assert DBTaskResult.objects.get(id=run.task_id).status == "FAILED"
+    assert list(work.iterdir()) == [], "the work folder of the killed worker is removed"
     layer.refresh_from_db()
     assert layer.version == version, "nothing published"
     assert sorted(Feature.objects.filter(layer=layer, municipality=suita).values_list("source_id", flat=True)) == before
