@@ -1,9 +1,14 @@
+import logging
+
+from django import db
 from django.conf import settings
 from django.http import HttpResponseNotAllowed
 from django.middleware.gzip import GZipMiddleware
 
 from layers.api.caching import GZIP_ETAG_SUFFIX
-from layers.api.errors import InvalidParameter, error_response
+from layers.api.errors import InvalidParameter, ServiceUnavailable, error_response
+
+log = logging.getLogger(__name__)
 
 
 class RejectNulCharacters:
@@ -82,3 +87,32 @@ class PolicyScope:
             # XFrameOptionsMiddleware has already answered DENY on the way out; frame-ancestors decides.
             del response["X-Frame-Options"]
         return response
+
+
+class DatabaseUnavailable:
+    """503 with Retry-After, in the one error shape, when the database cannot answer (down, restarting,
+    a statement cancelled by its timeout): the client should try again, not report a bug.
+
+    Last in MIDDLEWARE, so it sees a view's exception first. Views that can answer without the
+    database (the status feed, cached tiles) do so themselves before it comes to this.
+    """
+
+    RETRY_AFTER_SECONDS = 5
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (db.OperationalError, db.InterfaceError)):
+            return None
+        log.warning("database unavailable for %s: %s", request.path, exception)
+        return unavailable_response()
+
+
+def unavailable_response():
+    error = ServiceUnavailable("the database is not answering; try again shortly")
+    error.headers["Retry-After"] = str(DatabaseUnavailable.RETRY_AFTER_SECONDS)
+    return error_response(error)

@@ -26,7 +26,8 @@ export const congestionValues = () => vocabulary.congestion.map((c) => c.value);
 export class StatusFeed {
   /**
    * `onUpdate(byKey)` gets each new state; `onOffline(fetchedAt)` is told when the answer is the service
-   * worker's last copy (the time it was fetched), and `onOffline(null)` when the network is back.
+   * worker's last copy (the time it was fetched), `onOffline(asOf, { stale: true })` when it is the
+   * server's last good feed (its database did not answer), and `onOffline(null)` when all is current.
    */
   constructor(url, { intervalSeconds = 5, onUpdate, onOffline = () => {} }) {
     Object.assign(this, { url, intervalMs: intervalSeconds * 1000, onUpdate, onOffline });
@@ -51,19 +52,23 @@ export class StatusFeed {
       const response = await fetch(this.url, { cache: "no-cache", headers: { Accept: "application/json" } });
       if (!response.ok) return;
       const copy = response.headers.get("X-Offline-Copy") ? response.headers.get("X-Fetched-At") : null;
-      if (copy !== this.offlineSince) {
-        this.offlineSince = copy;
-        this.onOffline(copy ? new Date(copy) : null);
-      }
       const etag = response.headers.get("ETag");
-      if (etag && etag === this.etag) return;
+      if (etag && etag === this.etag) return this.showAge(copy);
       const body = await response.json();
+      this.showAge(copy ?? (body.stale ? body.as_of : null), { stale: !copy && Boolean(body.stale) });
       this.etag = etag;
       this.byKey = new Map(body.shelters.map((s) => [statusKey(s.municipality, s.id), s]));
       this.onUpdate(this.byKey);
     } catch (error) {
       console.warn("status feed:", error);
     }
+  }
+
+  /** Tells `onOffline` when the age of what is shown changes (`since`: null when current). */
+  showAge(since, { stale = false } = {}) {
+    if (since === this.offlineSince) return;
+    this.offlineSince = since;
+    this.onOffline(since ? new Date(since) : null, { stale });
   }
 
   get(municipality, id) {
