@@ -16,7 +16,7 @@ export LOCAL_PG_PORT
 DB_SETUP := localdb
 endif
 
-.PHONY: help demo test lint format setup system system-test venv vendor messages localdb stop migrate load serve worker bench clean
+.PHONY: help demo test lint format setup system system-test venv vendor messages localdb stop migrate load serve worker bench loadtest clean
 
 help: ## List the make targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -92,3 +92,6 @@ bench: system-test venv ## Benchmark tiles, GeoJSON, imports (vs the raw-SQL flo
 	set -o pipefail && $(PY) bench/imports.py | tee var/bench-imports.md
 	$(PY) bench/serializer.py | tee var/bench-serializer.md
 	set -o pipefail && $(PY) bench/browser.py | tee var/bench-browser.md
+
+loadtest: setup ## Spike test: 500+ residents, 20 staff and an editor against the production server (~5 min)
+	bash bench/loadtest.sh

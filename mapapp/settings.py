@@ -323,6 +323,24 @@ SESSION_COOKIE_HTTPONLY = True
 # Methods this site answers; anything else (TRACE, CONNECT, …) is a 405 before any view runs.
 ALLOWED_HTTP_METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
 
+# ---------------------------------------------------------------- load and faults (issue 21)
+
+# A connection that died with a restarted database is noticed and replaced at the next request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Optional ceiling on every statement of this process (ms; 0: none). The status feed has its own.
+if env_int("DB_STATEMENT_TIMEOUT_MS", 0):
+    DATABASES["default"]["OPTIONS"]["options"] += f" -c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 0)}"
+# Redis is a cache: when it is slow or gone, requests must not wait on it. Short socket timeouts, and
+# mapapp.cache treats a failure as a miss and leaves Redis alone for CACHE_RETRY_SECONDS.
+if REDIS_URL:
+    CACHES["default"]["BACKEND"] = "mapapp.cache.TolerantRedisCache"
+    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
+CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 5)
+# The status feed's query may take this long (ms) before the last good feed is served instead, marked stale.
+STATUS_FEED_DB_TIMEOUT_MS = env_int("STATUS_FEED_DB_TIMEOUT_MS", 2000)
+# A database that cannot answer is a 503 with Retry-After, not a 500 (mapapp.middleware.DatabaseUnavailable).
+MIDDLEWARE.append("mapapp.middleware.DatabaseUnavailable")
+
 # ---------------------------------------------------------------- operations and growth (issue 21)
 # docs/operations.md: metrics, logs, read replicas.
 

@@ -3,9 +3,12 @@
 import csv
 import io
 import json
+import logging
 from datetime import datetime
 
+from django import db
 from django.conf import settings
+from django.db import connections, router, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
@@ -17,12 +20,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..api import caching
-from ..api.errors import Conflict, Forbidden, InvalidParameter, NotFound, PreconditionRequired, handles_map_errors
+from ..api.errors import (
+    Conflict,
+    Forbidden,
+    InvalidParameter,
+    NotFound,
+    PreconditionRequired,
+    ServiceUnavailable,
+    handles_map_errors,
+)
 from ..api.exports import safe_cell
 from ..api.params import parse_municipality_code
-from ..models import ShelterStatusChange
-from . import service
+from ..models import ShelterStatus, ShelterStatusChange
+from . import lastgood, service
 from .vocabulary import CONGESTION_BY_VALUE, EEI_TERMS
+
+log = logging.getLogger(__name__)
 
 
 def live_cache_control() -> str:
@@ -33,15 +46,46 @@ def live_cache_control() -> str:
 @require_GET
 @handles_map_errors
 def status_feed(request):
-    """Every shelter's current status, compact, with ETag/304 and a short max-age."""
+    """Every shelter's current status, compact, with ETag/304 and a short max-age.
+
+    When the database is down or slower than STATUS_FEED_DB_TIMEOUT_MS, the last good feed
+    (lastgood.py), marked `stale` with `as_of` and an `Age` header.
+    """
     code = parse_municipality_code(request.GET.get("municipality"))
-    etag = caching.etag_for("shelter-status", service.feed_fingerprint(), code)
+    try:
+        alias = router.db_for_read(ShelterStatus)  # a replica, where there are some
+        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = %s", [settings.STATUS_FEED_DB_TIMEOUT_MS])
+            etag = caching.etag_for("shelter-status", service.feed_fingerprint(), code)
+            response = caching.not_modified(request, etag)
+            body = None
+            if response is None:
+                body = lastgood.body_for(code, etag) or {
+                    "generated_at": datetime.now().astimezone().isoformat(),
+                    "shelters": service.status_feed(code),
+                }
+    except db.Error as exc:
+        log.warning("status feed: the database did not answer (%s); serving the last good feed", exc)
+        return _stale_feed(code)
+    lastgood.remember(code, etag, body)
+    if response is None:
+        response = JsonResponse(body, json_dumps_params=FEED_JSON)
+    return caching.finish(response, etag, live_cache_control())
 
-    def build():
-        body = {"generated_at": datetime.now().astimezone().isoformat(), "shelters": service.status_feed(code)}
-        return JsonResponse(body, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
 
-    return caching.conditional(request, etag, build, live_cache_control())
+FEED_JSON = {"ensure_ascii": False, "separators": (",", ":")}
+
+
+def _stale_feed(code):
+    found = lastgood.last_good(code)
+    if found is None:
+        raise ServiceUnavailable("shelter status is unavailable; try again shortly", headers={"Retry-After": "5"})
+    body, age = found
+    response = JsonResponse(body, json_dumps_params=FEED_JSON)
+    # No ETag: a client holding the last good one must still get this answer, which says its age.
+    response["Age"] = str(age)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _version_etag(status):
