@@ -15,7 +15,7 @@ from ..api import caching, params
 from ..api.errors import InvalidParameter
 from ..api.responses import GEOJSON, json_response
 from ..api.selection import Selection
-from ..api.views import ReadView
+from ..api.views import ERROR, ReadView
 from ..models import Layer
 from ..status.service import feed_fingerprint
 from ..status.views import live_cache_control
@@ -50,8 +50,15 @@ NEAREST_MAX_LIMIT = 50
 # ---------------------------------------------------------------- parameters of these endpoints
 
 POINT_PARAMETERS = [
-    OpenApiParameter("lat", float, required=True, description="latitude, WGS 84 degrees"),
-    OpenApiParameter("lon", float, required=True, description="longitude, WGS 84 degrees"),
+    OpenApiParameter(
+        "lat", {"type": "number", "minimum": -90, "maximum": 90}, required=True, description="latitude, WGS 84 degrees"
+    ),
+    OpenApiParameter(
+        "lon",
+        {"type": "number", "minimum": -180, "maximum": 180},
+        required=True,
+        description="longitude, WGS 84 degrees",
+    ),
 ]
 
 
@@ -88,15 +95,24 @@ class Search(ReadView):
         "(field, text and code-point ranges of what matched). Polygons come as a point on their surface "
         "with a `bbox`.",
         parameters=[
-            OpenApiParameter("q", str, required=True, description="what to look for, 1–100 characters"),
+            OpenApiParameter(
+                "q",
+                {"type": "string", "minLength": 1, "maxLength": 100},
+                required=True,
+                description="what to look for, 1–100 characters",
+            ),
             OpenApiParameter("layer", str, description="comma-separated layer slugs (default: all)"),
             OpenApiParameter("municipality", str, description="5- or 6-digit municipality code"),
             OpenApiParameter("lat", float, description="rank nearer results first (with lon)"),
             OpenApiParameter("lon", float),
             OpenApiParameter("places", bool, description="include municipalities and wards (default true)"),
-            OpenApiParameter("limit", int, description=f"1–{SEARCH_MAX_LIMIT} (default {SEARCH_DEFAULT_LIMIT})"),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": SEARCH_MAX_LIMIT},
+                description=f"1–{SEARCH_MAX_LIMIT} (default {SEARCH_DEFAULT_LIMIT})",
+            ),
         ],
-        responses={(200, GEOJSON): OpenApiTypes.OBJECT},
+        responses={(200, GEOJSON): OpenApiTypes.OBJECT, 400: ERROR},
     )
     def get(self, request):
         query = request.GET
@@ -138,8 +154,14 @@ class Nearest(ReadView):
         "inside a hazard zone of that type.",
         parameters=[
             *POINT_PARAMETERS,
-            OpenApiParameter("layer", str, required=True, description="layer slug, e.g. shelters"),
-            OpenApiParameter("limit", int, description=f"1–{NEAREST_MAX_LIMIT} (default {NEAREST_DEFAULT_LIMIT})"),
+            OpenApiParameter(
+                "layer", {"type": "string", "minLength": 1}, required=True, description="layer slug, e.g. shelters"
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": NEAREST_MAX_LIMIT},
+                description=f"1–{NEAREST_MAX_LIMIT} (default {NEAREST_DEFAULT_LIMIT})",
+            ),
             OpenApiParameter("municipality", str, description="5- or 6-digit municipality code"),
             OpenApiParameter("q", str, description="part of the name or kana"),
             OpenApiParameter("status", str, enum=list(STATUS_VALUES), description="live-status layers only"),
@@ -148,7 +170,7 @@ class Nearest(ReadView):
             ),
             OpenApiParameter("<field>", str, description="the layer's filters, e.g. disaster=tsunami, type=…"),
         ],
-        responses={(200, GEOJSON): OpenApiTypes.OBJECT},
+        responses={(200, GEOJSON): OpenApiTypes.OBJECT, 400: ERROR},
     )
     def get(self, request):
         query = request.GET
@@ -224,7 +246,7 @@ class HazardsAt(ReadView):
             *POINT_PARAMETERS,
             OpenApiParameter("lang", str, enum=list(LANGUAGES), description="default: the request's language"),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, 400: ERROR},
     )
     def get(self, request):
         lon, lat = params.parse_point(request.GET)

@@ -4,11 +4,12 @@ import json
 import logging
 from urllib.parse import quote
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
@@ -55,6 +56,11 @@ def healthz(request):
 # ---------------------------------------------------------------- REST API (documented by drf-spectacular)
 
 
+# Every read answer may be an error in the one shape of api/errors.py; integrators need to see it.
+ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description='A parameter it cannot use: {"error": {"code", "message", …}}')
+NOT_FOUND = OpenApiResponse(OpenApiTypes.OBJECT, description='No such layer or feature: {"error": {"code", …}}')
+
+
 class _FirstRenderer(BaseContentNegotiation):
     """The views write their own bodies; `?format=` is ours (csv), not DRF's renderer switch."""
 
@@ -80,7 +86,7 @@ class LayerIndex(ReadView):
         operation_id="layers_list",
         description="Every layer with its version, feature count, bbox, licence, tile URL template (carrying the "
         "version) and its fields with types, ja/en labels, code lists and filter parameter names.",
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, 400: ERROR},
     )
     def get(self, request):
         fingerprint = caching.catalogue_fingerprint()
@@ -100,7 +106,9 @@ class LayerIndex(ReadView):
 
 class LayerDetail(ReadView):
     @extend_schema(
-        summary="One layer of the catalogue", operation_id="layer_retrieve", responses={200: OpenApiTypes.OBJECT}
+        summary="One layer of the catalogue",
+        operation_id="layer_retrieve",
+        responses={200: OpenApiTypes.OBJECT, 400: ERROR, 404: NOT_FOUND},
     )
     def get(self, request, slug):
         layer = get_layer(slug)
@@ -112,8 +120,14 @@ _FEATURE_PARAMETERS = [
     OpenApiParameter("bbox", str, description="minx,miny,maxx,maxy in lon/lat (EPSG:4326)"),
     OpenApiParameter("municipality", str, description="5-digit or 6-digit municipality code, e.g. 27205"),
     OpenApiParameter("q", str, description="part of the name or kana"),
-    OpenApiParameter("limit", int, description="page size, 1 to FEATURES_MAX_LIMIT (default 1000; CSV: all)"),
-    OpenApiParameter("offset", int, description="features to skip"),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": settings.FEATURES_MAX_LIMIT},
+        description="page size, 1 to FEATURES_MAX_LIMIT (default 1000; CSV: all)",
+    ),
+    OpenApiParameter(
+        "offset", {"type": "integer", "minimum": 0, "maximum": 10_000_000}, description="features to skip"
+    ),
     OpenApiParameter("fields", str, description="comma-separated properties to return"),
     OpenApiParameter("format", str, enum=["geojson", "csv"], description="csv: the standard open-data columns"),
     OpenApiParameter("encoding", str, enum=["utf-8", "cp932"], description="CSV encoding (UTF-8 has a BOM)"),
@@ -139,7 +153,12 @@ class LayerFeatures(ReadView):
         summary="A layer's features",
         description="GeoJSON FeatureCollection, paged with limit/offset and a `next` link; or CSV with format=csv.",
         parameters=_FEATURE_PARAMETERS,
-        responses={(200, GEOJSON): OpenApiTypes.OBJECT, (200, "text/csv"): OpenApiTypes.STR},
+        responses={
+            (200, GEOJSON): OpenApiTypes.OBJECT,
+            (200, "text/csv"): OpenApiTypes.STR,
+            (400, "application/json"): ERROR,
+            (404, "application/json"): NOT_FOUND,
+        },
     )
     def get(self, request, slug):
         layer = get_layer(slug)
@@ -221,7 +240,7 @@ class LayerFeature(ReadView):
         summary="One feature of a layer",
         operation_id="layer_feature_retrieve",
         description="A GeoJSON Feature with the same properties as in the layer's FeatureCollection.",
-        responses={(200, GEOJSON): OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+        responses={(200, GEOJSON): OpenApiTypes.OBJECT, 400: ERROR, 404: NOT_FOUND},
     )
     def get(self, request, slug, feature_id):
         layer = get_layer(slug)
@@ -239,7 +258,9 @@ class LayerFeature(ReadView):
 
 
 class Municipalities(ReadView):
-    @extend_schema(summary="The 43 municipal boundaries, simplified", responses={(200, GEOJSON): OpenApiTypes.OBJECT})
+    @extend_schema(
+        summary="The 43 municipal boundaries, simplified", responses={(200, GEOJSON): OpenApiTypes.OBJECT, 400: ERROR}
+    )
     def get(self, request):
         body = caching.cached_document("municipalities", geojson.municipality_boundaries, timeout=3600)
         etag = caching.etag_for("municipalities", body)
