@@ -3,6 +3,7 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.contrib.gis.db.models import Extent
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
 from django.shortcuts import render
@@ -11,15 +12,32 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
+from layers.api import caching
 from layers.api.catalogue import layer_catalogue
 from layers.api.params import MAX_QUERY_LENGTH
 from layers.models import Municipality, Ward
 from layers.status import vocabulary
+from layers.tiles import boundaries
 
 
 def cluster_url_template(layer):
     path = reverse("cluster-tile", kwargs={"slug": layer["slug"], "z": "0", "x": "0", "y": "0"})
     return path.replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf") + f"?v={layer['version']}"
+
+
+def boundary_url_template():
+    path = reverse("boundary-tile", kwargs={"z": "0", "x": "0", "y": "0"})
+    return path.replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf") + f"?v={boundaries.version()}"
+
+
+def municipality_index():
+    """Names and boxes of the 43 municipalities by code: the outlines come as tiles, the names from here."""
+
+    def build():
+        rows = Municipality.objects.annotate(box=Extent("geom")).values_list("code", "name_ja", "name_en", "box")
+        return {code: {"ja": ja, "en": en, "bbox": [round(v, 5) for v in box]} for code, ja, en, box in rows}
+
+    return caching.cached_document(f"municipality-index:{boundaries.version()}", build, timeout=3600)
 
 
 def home_point(catalogue):
@@ -73,6 +91,9 @@ def map_page(request, embed=False):
         "cluster_urls": {
             layer["slug"]: cluster_url_template(layer) for layer in catalogue if "Point" in layer["geometry_types"]
         },
+        # The municipal outlines as vector tiles (layers/tiles/boundaries.py); names and boxes by code.
+        "boundary_tiles": boundary_url_template(),
+        "municipalities": municipality_index(),
         # 31 wards of 大阪市 and 堺市: features carry a ward code, the popups show its name.
         "wards": {
             code: {"ja": ja, "en": en} for code, ja, en in Ward.objects.values_list("code", "name_ja", "name_en")

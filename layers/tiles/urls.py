@@ -6,6 +6,11 @@ from . import views
 urlpatterns = [
     path("<slug:slug>.json", views.tilejson, name="tilejson"),
     re_path(
+        r"^boundaries/municipalities/(?P<z>[^/]+)/(?P<x>[^/]+)/(?P<y>[^/]+)\.pbf$",
+        views.boundary_tile,
+        name="boundary-tile",
+    ),
+    re_path(
         r"^(?P<slug>[-\w]+)/clusters/(?P<z>[^/]+)/(?P<x>[^/]+)/(?P<y>[^/]+)\.pbf$",
         views.cluster_tile,
         name="cluster-tile",

@@ -195,6 +195,9 @@ def test_list_shows_places_in_view_and_a_click_opens_the_popup(open_map, device)
     page.evaluate("() => window.osakaMap.map.setView([34.7025, 135.4959], 15, {animate: false})")
     items = page.locator("#feature-list-items .feature-button")
     expect(items.first).to_be_visible()
+    # The list follows the tiles as they come in: read it once they are all in.
+    page.wait_for_function("() => window.osakaMap.idle()")
+    page.wait_for_timeout(300)
     assert 0 < items.count() <= 100
 
     first = items.first

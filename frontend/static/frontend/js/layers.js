@@ -4,12 +4,12 @@
  * popups and the list). Open shelters are drawn with their own symbol at every zoom.
  */
 
-import { gettext, interpolate, formatNumber } from "./i18n.js";
+import { formatCompactNumber } from "./i18n.js";
 import { markJapanese } from "./map.js";
 import { featureDetails } from "./popup.js";
 import { isOpen, statusKey } from "./status-feed.js";
 import { areaStyle, layerStyle, livePointStyle, openShelterIcon, pointSize } from "./styles.js";
-import { areaTiles, clusterTiles } from "./tiles.js";
+import { areaTiles, BIG_TILES, clusterTiles } from "./tiles.js";
 
 const L = globalThis.L;
 
@@ -17,6 +17,11 @@ const L = globalThis.L;
 export const DETAIL_ZOOM = 13;
 // How many open shelters one request asks for by id (the URL stays short).
 const OPEN_CHUNK = 40;
+
+/** A cluster's radius in CSS pixels: its area grows with the count, a dense town reads as one. */
+export function clusterRadius(count) {
+  return count < 2 ? 4 : Math.min(16, 8 + 2.5 * Math.log10(count));
+}
 
 async function fetchJson(url, signal) {
   const response = await fetch(url, { signal, headers: { Accept: "application/geo+json" } });
@@ -106,7 +111,9 @@ export class MapLayer {
         url: clusterUrl,
         name: entry.slug,
         attribution,
-        marker: (latlng, count) => this.clusterMarker(latlng, count),
+        radius: clusterRadius,
+        ...BIG_TILES,
+        paint: (context, x, y, radius, count) => this.paintCluster(context, x, y, radius, count),
       });
       this.detail.options.attribution = attribution;
     } else {
@@ -116,6 +123,9 @@ export class MapLayer {
         attribution,
         // The kind's own first zoom (buildings from 15): below it the areas are too small to tell apart.
         minZoom: entry.min_zoom ?? 0,
+        // 512 px tiles for the layers drawn from low zooms, where a view takes many tiles; a layer that
+        // starts close in (buildings) keeps 256 px tiles, so its first zoom's tiles are the ones it asks for.
+        ...((entry.min_zoom ?? 0) <= DETAIL_ZOOM - 1 ? BIG_TILES : {}),
         pane: "areas",
         keep: (properties) => this.keep(properties),
         paint: (context, feature, scale) => this.paintArea(context, feature, scale),
@@ -162,27 +172,40 @@ export class MapLayer {
     context.stroke();
   }
 
-  clusterMarker(latlng, count) {
-    // Area grows with the count, so a dense town reads as a dense town; a single place is a plain dot.
-    // Translucent, so the hazard areas beneath stay readable.
-    const radius = Math.min(11, 2.5 + 0.9 * Math.sqrt(count));
-    const marker = L.circleMarker(latlng, {
-      renderer: this.renderer,
-      radius,
-      weight: 1,
-      color: "#1f2937",
-      opacity: 0.8,
-      fillColor: this.style.colour,
-      fillOpacity: 0.55,
-    });
-    marker.count = count;
-    const text = interpolate(gettext("%(count)s places: zoom in to see them"), { count: formatNumber(count) });
-    marker.bindTooltip(text, { direction: "top" });
-    marker.on("click", () => {
-      const map = marker._map;
-      map?.setView(latlng, Math.min(DETAIL_ZOOM, map.getZoom() + 2));
-    });
-    return marker;
+  /** One cluster: a translucent disc in the layer's colour, so the hazard areas beneath stay readable,
+   * with how many places it holds; a single place is a plain dot. */
+  paintCluster(context, x, y, radius, count) {
+    context.beginPath();
+    context.arc(x, y, radius, 0, 2 * Math.PI);
+    context.globalAlpha = count > 1 ? 0.7 : 0.85;
+    context.fillStyle = this.style.colour;
+    context.fill();
+    context.globalAlpha = 0.85;
+    context.lineWidth = 1;
+    context.strokeStyle = "#1f2937";
+    context.stroke();
+    context.globalAlpha = 1;
+    if (count < 2) return;
+    const text = formatCompactNumber(count);
+    context.font = `bold ${text.length > 3 ? 9 : 11}px system-ui, sans-serif`;
+    context.textAlign = "center";
+    context.textBaseline = "middle";
+    context.lineWidth = 3;
+    context.strokeStyle = "rgb(255 255 255 / 0.9)";
+    context.strokeText(text, x, y + 0.5);
+    context.fillStyle = "#111827";
+    context.fillText(text, x, y + 0.5);
+  }
+
+  /** The cluster under a click or tap (`tolerance` px around its disc): {latlng, count} or null. */
+  clusterAt(map, latlng, tolerance) {
+    if (!this.clusters || !map.hasLayer(this.clusters)) return null;
+    return this.clusters.clusterAt(latlng, tolerance);
+  }
+
+  /** How many clusters are drawn now. */
+  get clusterCount() {
+    return this.clusters ? this.clusters.clusterCount() : 0;
   }
 
   // On and off, zoom and filters
@@ -324,12 +347,16 @@ export class MapLayer {
   /** The list's places in `bounds`: the places drawn, the open shelters, or for areas the tiles' features. */
   itemsIn(bounds) {
     if (this.areas) {
+      // An area under the map's centre is nearest of all, however far its own middle lies.
+      const map = this.areas._map;
+      const atCentre = new Set(map ? this.areas.featuresAt(map.getCenter()).map((f) => f.id) : []);
       return this.areas.featuresIn(bounds).map(({ feature, bounds: box, latlng }) => ({
         feature: { id: feature.id, properties: feature.properties },
         layer: this,
         latlng,
         bounds: box,
         path: null,
+        underCentre: atCentre.has(feature.id),
       }));
     }
     const openItems = [...this.openMarkers.getLayers()].map((marker) => marker.item);

@@ -18,6 +18,13 @@ export function kindOfPlace(layer, properties) {
   return value == null || value === "" ? label(layer.entry.name) : formatValue(field, value);
 }
 
+/** How far `item` is from the map's centre: an area under it or around it is nearest (0 m, then 1 m). */
+function distanceFrom(centre, item) {
+  if (item.underCentre) return 0;
+  if (item.bounds?.contains(centre)) return 1;
+  return centre.distanceTo(item.latlng);
+}
+
 const itemKey = (item) => `${item.layer.slug}:${item.feature.id}`;
 
 export class ListView {
@@ -37,7 +44,9 @@ export class ListView {
     const centre = this.map.getCenter();
     const found = [];
     for (const layer of layers) {
-      for (const item of layer.itemsIn(bounds)) found.push({ item, distance: centre.distanceTo(item.latlng) });
+      for (const item of layer.itemsIn(bounds)) {
+        found.push({ item, distance: distanceFrom(centre, item) });
+      }
     }
     found.sort((a, b) => a.distance - b.distance);
     return found.map(({ item }) => item);

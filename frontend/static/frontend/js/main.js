@@ -10,7 +10,7 @@ import { Panels } from "./panels.js";
 import { readState, stateSearch } from "./permalink.js";
 import { Search } from "./search.js";
 import { StatusFeed, useStatusVocabulary } from "./status-feed.js";
-import { addStatusLine, catalogueBounds, createMap, drawMunicipalities, municipalityNames } from "./map.js";
+import { addStatusLine, catalogueBounds, createMap, drawMunicipalities, municipalitiesDrawn, municipalityNames } from "./map.js";
 
 const L = globalThis.L;
 const config = JSON.parse(document.getElementById("map-config").textContent);
@@ -38,7 +38,7 @@ document.querySelector(".skip-link").addEventListener("click", (event) => {
   panels.open("list", { focus: true });
 });
 
-let names = new Map();
+const names = municipalityNames(config.municipalities);
 /** A place's municipality, with its ward in 大阪市 and 堺市 (大阪市北区 / Kita Ward, Osaka City). */
 function municipalityName(code, wardCode = null) {
   const municipality = names.get(code);
@@ -46,7 +46,7 @@ function municipalityName(code, wardCode = null) {
   if (!municipality || !ward) return municipality ?? null;
   return { ja: `${municipality.ja}${ward.ja}`, en: `${ward.en}, ${municipality.en}` };
 }
-let boundaries = null;
+const boundaries = config.boundary_tiles ? drawMunicipalities(map, config.boundary_tiles) : null;
 
 const layers = config.layers.map(
   (entry, index) =>
@@ -57,6 +57,8 @@ const layers = config.layers.map(
       renderer,
     }),
 );
+// Areas and clusters come in tile by tile: the list follows once a view's tiles are all in.
+for (const layer of layers) for (const grid of [layer.areas, layer.clusters]) grid?.on("load", () => renderListSoon());
 const checkboxes = new Map(
   layers.map((layer) => [layer, document.querySelector(`input[name="layer"][value="${CSS.escape(layer.slug)}"]`)]),
 );
@@ -81,14 +83,16 @@ const feed = new StatusFeed(config.urls.shelter_status, {
     for (const layer of layers) layer.applyStatus(byKey).then(renderListSoon);
     renderListSoon();
   },
-  onOffline: (fetchedAt) => {
+  onOffline: (fetchedAt, { stale = false } = {}) => {
     const line = byId("offline");
     line.hidden = !fetchedAt;
     if (!fetchedAt) return;
     const minutes = Math.max(0, Math.round((Date.now() - fetchedAt.getTime()) / 60000));
     const time = fetchedAt.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
     line.textContent = interpolate(
-      gettext("Offline: shelter status as of %(time)s (%(minutes)s min ago). It may have changed."),
+      stale
+        ? gettext("Shelter status as of %(time)s (%(minutes)s min ago): the latest could not be loaded. It may have changed.")
+        : gettext("Offline: shelter status as of %(time)s (%(minutes)s min ago). It may have changed."),
       { time, minutes: formatNumber(minutes) },
     );
   },
@@ -134,13 +138,22 @@ map.on("popupopen", ({ popup }) => {
   writeAddressSoon();
 });
 
+// Whether the keyboard focus is in a popup: a closing popup's element is gone (with its focus) before
+// Leaflet says it closed, so "did it hold the focus" is remembered here.
+let focusInPopup = false;
+document.addEventListener("focusin", (event) => {
+  focusInPopup = Boolean(event.target.closest?.(".leaflet-popup"));
+});
+
 map.on("popupclose", ({ popup }) => {
+  const hadFocus = focusInPopup || popup.getElement()?.contains(document.activeElement);
+  focusInPopup = false;
   if (place && (popup._source?.item ?? popup.item)?.feature.id === place.id) place = null;
   writeAddressSoon();
   const item = selected;
   const back = returnFocus;
   selected = returnFocus = null;
-  if (item && popup.getElement()?.contains(document.activeElement)) {
+  if (item && hadFocus) {
     if (back) back.focus();
     else {
       panels.open("list");
@@ -149,9 +162,19 @@ map.on("popupclose", ({ popup }) => {
   }
 });
 
-// A click on an area (drawn on tiles, not as Leaflet layers) opens its popup; points open their own.
+// Clusters, areas and outlines are painted on tiles, not Leaflet layers: a click finds them itself. A
+// cluster zooms in to its places, an area opens its popup, elsewhere the municipality's name shows.
+const touch = window.matchMedia("(pointer: coarse)").matches;
+const nameTip = L.tooltip({ direction: "top", opacity: 0.95, className: "municipality-tip" });
 map.on("click", (event) => {
   if (event.sourceTarget && event.sourceTarget !== map) return;
+  for (const layer of [...visibleLayers()].reverse()) {
+    const cluster = layer.clusterAt(map, event.latlng, touch ? 10 : 2);
+    if (cluster) {
+      map.setView(cluster.latlng, Math.min(DETAIL_ZOOM, map.getZoom() + 2));
+      return;
+    }
+  }
   for (const layer of [...visibleLayers()].reverse()) {
     const item = layer.areaAt?.(event.latlng);
     if (item) {
@@ -159,7 +182,40 @@ map.on("click", (event) => {
       return;
     }
   }
+  showMunicipalityName(event.latlng);
 });
+
+/** The name of the municipality at `latlng` in a tooltip there (none outside the prefecture). */
+function showMunicipalityName(latlng) {
+  const [outline] = boundaries?.featuresAt(latlng) ?? [];
+  if (!outline) {
+    map.closeTooltip(nameTip);
+    return;
+  }
+  nameTip.setLatLng(latlng).setContent(textOf(municipalityName(outline.properties.code)));
+  map.openTooltip(nameTip);
+}
+
+function textOf(pair) {
+  const span = document.createElement("span");
+  span.textContent = label(pair);
+  return span;
+}
+
+// With a mouse: the pointer shows what a click would do, and the name follows it.
+if (!touch) {
+  let pending = null;
+  map.on("mousemove", (event) => {
+    if (pending) return;
+    pending = requestAnimationFrame(() => {
+      pending = null;
+      const overCluster = visibleLayers().some((layer) => layer.clusterAt(map, event.latlng, 2));
+      mapElement.classList.toggle("over-cluster", overCluster);
+      showMunicipalityName(event.latlng);
+    });
+  });
+  map.on("mouseout", () => map.closeTooltip(nameTip));
+}
 
 /** The address follows the map, so copying it (or the share button) passes the view on. */
 let addressTimer = null;
@@ -292,25 +348,15 @@ map.on("moveend", () => {
   writeAddressSoon();
 });
 
-const municipalitiesLoaded = fetch(config.urls.municipalities)
-  .then((response) => {
-    if (!response.ok) throw new Error(`${config.urls.municipalities}: HTTP ${response.status}`);
-    return response.json();
-  })
-  .then((collection) => {
-    names = municipalityNames(collection);
-    boundaries = drawMunicipalities(map, collection, renderer);
-    // The embeddable view for one municipality: fit it.
-    const municipality = initial.municipality?.slice(0, 5);
-    const outline = boundaries.getLayers().find((l) => l.feature.properties.code === municipality);
-    if (outline && !initial.at) {
-      firstView = false;
-      map.fitBounds(outline.getBounds(), { animate: false });
-    }
-  })
-  .catch((error) => console.warn(error));
+// The embeddable view for one municipality: fit it.
+const embedded = config.municipalities?.[initial.municipality?.slice(0, 5)];
+if (embedded && !initial.at) {
+  firstView = false;
+  const [west, south, east, north] = embedded.bbox;
+  map.fitBounds([[south, west], [north, east]], { animate: false });
+}
 
-const ready = Promise.all([municipalitiesLoaded, ...checkedLayers().map((layer) => setVisible(layer, true))])
+const ready = Promise.all([...checkedLayers().map((layer) => setVisible(layer, true))])
   .then(async () => {
     // The permalink's place: its popup open, as it was when the link was made.
     const layer = layers.find((l) => l.slug === initial.place?.layer);
@@ -410,14 +456,15 @@ window.osakaMap = Object.freeze({
   map,
   ready,
   counts: () => ({
-    municipalities: boundaries ? boundaries.getLayers().length : 0,
+    municipalities: boundaries ? municipalitiesDrawn(boundaries).size : 0,
     layers: Object.fromEntries(layers.map((layer) => [layer.slug, layer.count])),
-    clusters: Object.fromEntries(
-      layers.map((layer) => [layer.slug, layer.clusters?.markers.getLayers().length ?? 0]),
-    ),
+    clusters: Object.fromEntries(layers.map((layer) => [layer.slug, layer.clusterCount])),
   }),
   onMap: () => visibleLayers().map((layer) => layer.slug),
   liveStatus: (municipality, id) => feed.get(municipality, id),
-  idle: () => pending.size === 0,
+  // Nothing on its way: no layer's places, and no tile of an area, outline or cluster layer on the map.
+  idle: () =>
+    pending.size === 0 &&
+    ![boundaries, ...layers.flatMap((l) => [l.areas, l.clusters])].some((grid) => grid?._map && grid.isLoading()),
   place: () => place,
 });

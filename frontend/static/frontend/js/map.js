@@ -1,10 +1,11 @@
-/** The Leaflet map: base map, initial view and the municipal boundaries. */
+/** The Leaflet map: base map, controls and the municipal boundaries. */
 
-import { gettext, label } from "./i18n.js";
+import { gettext } from "./i18n.js";
+import { areaTiles, BIG_TILES } from "./tiles.js";
 
 const L = globalThis.L;
 
-const BOUNDARY_STYLE = { color: "#3f3f46", weight: 1, opacity: 0.7, dashArray: "4 3", fill: true, fillOpacity: 0 };
+const BOUNDARY_STYLE = { color: "#3f3f46", weight: 1, opacity: 0.7 };
 
 /** The union of the catalogue layers' bounding boxes, as Leaflet bounds (null without any). */
 export function catalogueBounds(entries) {
@@ -18,9 +19,12 @@ export function catalogueBounds(entries) {
 /** The map with its controls and base map; the caller sets the first view once the page is laid out. */
 export function createMap(element, { basemap, renderer }) {
   // Half zoom steps let the whole prefecture fill a phone's or a desktop's map.
-  const map = L.map(element, { renderer, zoomControl: false, zoomSnap: 0.5, minZoom: 7, maxZoom: 18 });
+  // No fading of tiles: each fading tile is a layer of its own for the compositor, every frame.
+  const map = L.map(element, { renderer, zoomControl: false, zoomSnap: 0.5, minZoom: 7, maxZoom: 18, fadeAnimation: false });
   // Areas from vector tiles lie under the points, the boundaries and the popups.
   map.createPane("areas").style.zIndex = 350;
+  // Then the municipal outlines (360), and the point layers' clusters over both.
+  map.createPane("clusters").style.zIndex = 370;
   L.control.zoom({ position: "topright", zoomInTitle: gettext("Zoom in"), zoomOutTitle: gettext("Zoom out") }).addTo(map);
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   L.tileLayer(basemap.url, { attribution: markJapanese(basemap.attribution), maxZoom: 18 }).addTo(map);
@@ -85,28 +89,44 @@ export function addStatusLine(map) {
   return line;
 }
 
-function textNode(text) {
-  const span = document.createElement("span");
-  span.textContent = text;
-  return span;
-}
-
-/** Draws the municipal boundaries as thin outlines, names in a tooltip; returns the Leaflet layer. */
-export function drawMunicipalities(map, collection, renderer) {
-  const layer = L.geoJSON(collection, {
-    style: { ...BOUNDARY_STYLE, renderer },
-    onEachFeature(feature, path) {
-      const { name_ja: ja, name_en: en } = feature.properties;
-      path.bindTooltip(() => textNode(label({ ja, en })), { sticky: true, direction: "top", opacity: 0.95 });
+/**
+ * The municipal boundaries as thin dashed outlines from vector tiles (layers/tiles/boundaries.py), over
+ * the hazard areas and under the points; returns the tile layer (its featuresAt names the municipality).
+ */
+export function drawMunicipalities(map, url) {
+  map.createPane("boundaries").style.zIndex = 360;
+  const layer = areaTiles({
+    url,
+    name: "municipalities",
+    pane: "boundaries",
+    ...BIG_TILES,
+    paint: (context, feature, scale) => {
+      context.beginPath();
+      for (const ring of feature.geometry) ring.forEach(([x, y], i) => (i ? context.lineTo(x, y) : context.moveTo(x, y)));
+      context.globalAlpha = BOUNDARY_STYLE.opacity;
+      context.lineWidth = BOUNDARY_STYLE.weight / scale;
+      context.setLineDash([4 / scale, 3 / scale]);
+      context.strokeStyle = BOUNDARY_STYLE.color;
+      context.stroke();
+      context.setLineDash([]);
+      context.globalAlpha = 1;
     },
   });
-  layer.addTo(map).bringToBack();
+  layer.addTo(map);
   return layer;
 }
 
-/** Municipality names by 5-digit code, as {ja, en} pairs. */
-export function municipalityNames(collection) {
-  return new Map(
-    collection.features.map(({ properties: p }) => [p.code, { ja: p.name_ja, en: p.name_en }]),
-  );
+/** The municipality codes whose outlines are drawn now. */
+export function municipalitiesDrawn(boundaries) {
+  const codes = new Set();
+  for (const { coords, layer } of boundaries.decoded.values()) {
+    if (coords.z !== boundaries._tileZoom) continue;
+    for (const feature of layer?.features ?? []) codes.add(feature.properties.code);
+  }
+  return codes;
+}
+
+/** Municipality names by 5-digit code, as {ja, en} pairs (the page's config.municipalities). */
+export function municipalityNames(index) {
+  return new Map(Object.entries(index ?? {}).map(([code, { ja, en }]) => [code, { ja, en }]));
 }

@@ -1,16 +1,19 @@
 /**
  * Vector tiles on Leaflet: a canvas grid layer that decodes each MVT tile (mvt.js), paints it with a
- * caller's function and keeps the decoded features for hit tests and the list; and a grid of cluster
- * tiles whose points become circle markers (drawn whole, never clipped at a tile's edge).
+ * caller's function and keeps the decoded features for hit tests and the list (areas, the municipal
+ * outlines); and a canvas grid of cluster tiles whose circles are drawn whole across tile edges.
  */
 
 import { decodeTile } from "./mvt.js";
 
 const L = globalThis.L;
 
-/** `template` ({z}/{x}/{y} and a query) with extra query parameters (the layer's filters). */
-export function tileUrl(template, coords, extra) {
-  const url = new URL(L.Util.template(template, coords), document.baseURI);
+/**
+ * `template` ({z}/{x}/{y} and a query) with extra query parameters (the layer's filters). A grid of 512 px
+ * tiles asks for the standard 256 px tile one zoom up, which covers the same ground (`zoomOffset` -1).
+ */
+export function tileUrl(template, coords, extra, zoomOffset = 0) {
+  const url = new URL(L.Util.template(template, { x: coords.x, y: coords.y, z: coords.z + zoomOffset }), document.baseURI);
   for (const [name, value] of extra ?? []) url.searchParams.set(name, value);
   return url.href;
 }
@@ -22,9 +25,14 @@ async function fetchTile(url, signal) {
   return decodeTile(await response.arrayBuffer());
 }
 
+/**
+ * Low zooms in 512 px tiles: a phone's view takes 4 to 6 of them instead of 12 to 15 (a browser sends only
+ * six requests at a time to one server over HTTP/1.1, and each waits a round trip on a slow network).
+ */
+export const BIG_TILES = { tileSize: 512, zoomOffset: -1 };
+
 /** Tile pixel → lat/lng, for a point `[x, y]` in a tile's own units. */
-function tilePointToLatLng(map, coords, extent, [x, y]) {
-  const size = 256;
+function tilePointToLatLng(map, coords, extent, [x, y], size) {
   const point = L.point((coords.x + x / extent) * size, (coords.y + y / extent) * size);
   return map.unproject(point, coords.z);
 }
@@ -47,7 +55,7 @@ function insideRings(rings, x, y) {
  * the context already scaled to tile units; `keep(properties)` says whether a feature is shown (filters).
  */
 const makeAreaTiles = () => L.GridLayer.extend({
-  options: { url: "", name: "", paint: null, keep: () => true, updateWhenZooming: false, keepBuffer: 1 },
+  options: { url: "", name: "", paint: null, keep: () => true, zoomOffset: 0, updateWhenZooming: false, keepBuffer: 1 },
 
   initialize(options) {
     L.GridLayer.prototype.initialize.call(this, options);
@@ -62,7 +70,7 @@ const makeAreaTiles = () => L.GridLayer.extend({
     canvas.width = size.x;
     canvas.height = size.y;
     const key = this._tileCoordsToKey(coords);
-    fetchTile(tileUrl(this.options.url, coords))
+    fetchTile(tileUrl(this.options.url, coords, null, this.options.zoomOffset))
       .then((layers) => {
         const layer = layers?.[this.options.name] ?? null;
         this.decoded.set(key, { coords, layer });
@@ -99,12 +107,13 @@ const makeAreaTiles = () => L.GridLayer.extend({
     const z = this._tileZoom;
     if (!map || z === undefined) return [];
     const point = map.project(latlng, z);
-    const coords = L.point(Math.floor(point.x / 256), Math.floor(point.y / 256));
+    const size = this.getTileSize().x;
+    const coords = L.point(Math.floor(point.x / size), Math.floor(point.y / size));
     const decoded = this.decoded.get(`${coords.x}:${coords.y}:${z}`);
     if (!decoded?.layer) return [];
     const { extent } = decoded.layer;
-    const x = ((point.x - coords.x * 256) / 256) * extent;
-    const y = ((point.y - coords.y * 256) / 256) * extent;
+    const x = ((point.x - coords.x * size) / size) * extent;
+    const y = ((point.y - coords.y * size) / size) * extent;
     return decoded.layer.features
       .filter((f) => f.type === 3 && this.options.keep(f.properties) && insideRings(f.geometry, x, y))
       .reverse();
@@ -118,21 +127,25 @@ const makeAreaTiles = () => L.GridLayer.extend({
     const map = this._map;
     const found = new Map();
     if (!map) return [];
+    const size = this.getTileSize().x;
     for (const { coords, layer } of this.decoded.values()) {
       if (!layer) continue;
       for (const feature of layer.features) {
         if (!this.options.keep(feature.properties)) continue;
         let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
-        for (const [x, y] of feature.geometry[0] ?? []) {
-          minX = Math.min(minX, x);
-          minY = Math.min(minY, y);
-          maxX = Math.max(maxX, x);
-          maxY = Math.max(maxY, y);
+        // Every ring: a multipolygon's first one may be a small island of it.
+        for (const ring of feature.geometry) {
+          for (const [x, y] of ring) {
+            minX = Math.min(minX, x);
+            minY = Math.min(minY, y);
+            maxX = Math.max(maxX, x);
+            maxY = Math.max(maxY, y);
+          }
         }
         if (minX === Infinity) continue;
         const box = L.latLngBounds(
-          tilePointToLatLng(map, coords, layer.extent, [minX, maxY]),
-          tilePointToLatLng(map, coords, layer.extent, [maxX, minY]),
+          tilePointToLatLng(map, coords, layer.extent, [minX, maxY], size),
+          tilePointToLatLng(map, coords, layer.extent, [maxX, minY], size),
         );
         const seen = found.get(feature.id);
         if (seen) seen.bounds.extend(box);
@@ -146,61 +159,121 @@ const makeAreaTiles = () => L.GridLayer.extend({
 });
 
 /**
- * A point layer's clusters (the server's cluster tiles, one point per grid cell with a `count`) as circle
- * markers made by `marker(latlng, count)`. The grid's own tiles are empty placeholders.
+ * A point layer's clusters (the server's cluster tiles: one point per grid cell with its `count`), painted
+ * on the tiles' canvases: no Leaflet object per cluster, so a zoom step repaints only the new tiles. A
+ * circle near a tile's edge is painted on its neighbours too, so none is cut in half. `radius(count)` and
+ * `paint(context, x, y, radius, count)` draw one cluster in CSS pixels.
  */
 const makeClusterTiles = () => L.GridLayer.extend({
-  options: { url: "", name: "", query: null, marker: null, updateWhenZooming: false, keepBuffer: 1 },
+  options: {
+    url: "", name: "", query: null, radius: null, paint: null, pane: "clusters", zoomOffset: 0,
+    updateWhenZooming: false, keepBuffer: 1,
+  },
 
   initialize(options) {
     L.GridLayer.prototype.initialize.call(this, options);
-    this.markers = L.featureGroup();
-    this.byTile = new Map(); // tile key → its markers
-    this.on("tileunload", ({ coords }) => {
-      const key = this._tileCoordsToKey(coords);
-      for (const marker of this.byTile.get(key) ?? []) this.markers.removeLayer(marker);
-      this.byTile.delete(key);
-    });
-  },
-
-  onAdd(map) {
-    L.GridLayer.prototype.onAdd.call(this, map);
-    this.markers.addTo(map);
-  },
-
-  onRemove(map) {
-    L.GridLayer.prototype.onRemove.call(this, map);
-    map.removeLayer(this.markers);
-    this.markers.clearLayers();
-    this.byTile.clear();
+    this.points = new Map(); // tile key → {coords, points: [{x, y, count}]} in the tile's CSS pixels
+    this.on("tileunload", ({ coords }) => this.points.delete(this._tileCoordsToKey(coords)));
   },
 
   createTile(coords, done) {
-    const tile = document.createElement("div");
+    const canvas = L.DomUtil.create("canvas", "leaflet-tile");
+    const size = this.getTileSize();
+    // Circles and numbers stay sharp on a phone's screen: the canvas has its pixels.
+    const ratio = Math.min(2, window.devicePixelRatio || 1);
+    canvas.width = size.x * ratio;
+    canvas.height = size.y * ratio;
     const key = this._tileCoordsToKey(coords);
-    fetchTile(tileUrl(this.options.url, coords, this.options.query))
+    fetchTile(tileUrl(this.options.url, coords, this.options.query, this.options.zoomOffset))
       .then((layers) => {
         const layer = layers?.[this.options.name];
-        const markers = [];
+        const points = [];
         for (const feature of layer?.features ?? []) {
-          const latlng = tilePointToLatLng(this._map, coords, layer.extent, feature.geometry[0][0]);
-          markers.push(this.options.marker(latlng, feature.properties.count ?? 1));
+          const [x, y] = feature.geometry[0][0];
+          points.push({ x: (x / layer.extent) * size.x, y: (y / layer.extent) * size.y, count: feature.properties.count ?? 1 });
         }
-        // The tile may have gone while its data was on the way.
-        if (this._tiles?.[key]) {
-          this.byTile.set(key, markers);
-          for (const marker of markers) this.markers.addLayer(marker);
-        }
-        done(null, tile);
+        this.points.set(key, { coords, points });
+        done(null, canvas);
+        this.paintAround(coords);
       })
-      .catch((error) => done(error, tile));
-    return tile;
+      .catch((error) => done(error, canvas));
+    return canvas;
+  },
+
+  /** Paints the tile at `coords` and its loaded neighbours (whose edges it may reach into). */
+  paintAround(coords) {
+    for (let dx = -1; dx <= 1; dx++) {
+      for (let dy = -1; dy <= 1; dy++) this.paintTile(L.point(coords.x + dx, coords.y + dy), coords.z);
+    }
+  },
+
+  paintTile(xy, z) {
+    const key = `${xy.x}:${xy.y}:${z}`;
+    const canvas = this._tiles?.[key]?.el;
+    if (!canvas || !this.points.has(key)) return;
+    const size = this.getTileSize();
+    const context = canvas.getContext("2d");
+    const ratio = canvas.width / size.x;
+    context.setTransform(1, 0, 0, 1, 0, 0);
+    context.clearRect(0, 0, canvas.width, canvas.height);
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
+    for (let dx = -1; dx <= 1; dx++) {
+      for (let dy = -1; dy <= 1; dy++) {
+        const near = this.points.get(`${xy.x + dx}:${xy.y + dy}:${z}`);
+        for (const point of near?.points ?? []) {
+          const x = point.x + dx * size.x;
+          const y = point.y + dy * size.y;
+          const r = this.options.radius(point.count);
+          if (x + r < 0 || y + r < 0 || x - r > size.x || y - r > size.y) continue;
+          this.options.paint(context, x, y, r, point.count);
+        }
+      }
+    }
+  },
+
+  /** The clusters of the zoom shown now, with their map positions. */
+  *shown() {
+    const z = this._tileZoom;
+    const map = this._map;
+    if (!map || z === undefined) return;
+    const size = this.getTileSize();
+    for (const { coords, points } of this.points.values()) {
+      if (coords.z !== z) continue;
+      for (const point of points) {
+        const pixel = L.point(coords.x * size.x + point.x, coords.y * size.y + point.y);
+        yield { ...point, pixel, latlng: map.unproject(pixel, z) };
+      }
+    }
+  },
+
+  /** The cluster drawn under `latlng` (within `tolerance` screen pixels of its circle), or null. */
+  clusterAt(latlng, tolerance = 0) {
+    const z = this._tileZoom;
+    if (!this._map || z === undefined) return null;
+    const target = this._map.project(latlng, z);
+    // Tile pixels are screen pixels scaled by the zoom's fraction (zoomSnap 0.5).
+    const scale = this._map.getZoomScale(this._map.getZoom(), z);
+    let best = null;
+    for (const cluster of this.shown()) {
+      const distance = cluster.pixel.distanceTo(target) * scale;
+      if (distance <= this.options.radius(cluster.count) * scale + tolerance && (!best || distance < best.distance)) {
+        best = { ...cluster, distance };
+      }
+    }
+    return best;
+  },
+
+  /** How many clusters the shown zoom's tiles hold. */
+  clusterCount() {
+    let n = 0;
+    for (const _ of this.shown()) n += 1;
+    return n;
   },
 
   /** Places in the clusters that lie in `bounds`. */
   countIn(bounds) {
     let count = 0;
-    for (const marker of this.markers.getLayers()) if (bounds.contains(marker.getLatLng())) count += marker.count;
+    for (const cluster of this.shown()) if (bounds.contains(cluster.latlng)) count += cluster.count;
     return count;
   },
 });
