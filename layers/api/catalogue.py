@@ -10,7 +10,9 @@ from django.urls import reverse
 from mapapp.routers import read_connection
 
 from ..kinds import get_kind
+from ..kinds.base import BOOLEAN, CODE, CODES, TAGS
 from ..models import Layer
+from . import caching
 from .errors import NotFound
 from .params import describe_filter_parameters
 
@@ -102,6 +104,53 @@ def tile_url_template(layer) -> str:
     return path.replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf") + f"?v={layer.version}"
 
 
+# The values a filter offers: codes (one or a list), free tags and yes/no.
+_OFFERED_TYPES = (CODE, CODES, TAGS, BOOLEAN)
+
+
+def _offers_values(f) -> bool:
+    return f.filterable and (f.type in _OFFERED_TYPES or bool(f.codes))
+
+
+def filter_values(layer) -> dict[str, list[dict]]:
+    """{field: [{value, count}, …] most first} for the layer's filterable code, tag and yes/no fields.
+
+    A filter offers only what the data holds: a municipality's file without 福祉避難所 gets no box for it,
+    and free tags (clinic departments) get boxes at all. Counted once per layer version.
+    """
+    fields = [f for f in layer.kind_spec.fields if _offers_values(f)]
+    if not fields:
+        return {}
+
+    def build():
+        parts, params = [], []
+        for f in fields:
+            if f.type in (CODES, TAGS):
+                values = (
+                    "jsonb_array_elements_text(CASE WHEN jsonb_typeof(feat.properties -> %s) = 'array' "
+                    "THEN feat.properties -> %s ELSE '[]'::jsonb END)"
+                )
+                params += [f.name, f.name, f.name, layer.pk]
+            else:
+                values = "(SELECT feat.properties ->> %s)"
+                params += [f.name, f.name, layer.pk]
+            parts.append(
+                f"SELECT %s AS field, v.value, count(*) "
+                f"FROM layers_feature feat CROSS JOIN LATERAL {values} AS v(value) "
+                "WHERE feat.layer_id = %s AND v.value IS NOT NULL AND v.value <> '' GROUP BY v.value"
+            )
+        found = {f.name: [] for f in fields}
+        with read_connection().cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for field, value, count in cursor.fetchall():
+                found[field].append({"value": value, "count": count})
+        for values in found.values():
+            values.sort(key=lambda v: (-v["count"], v["value"]))
+        return found
+
+    return caching.cached_document(f"filter-values:{layer.pk}:{layer.version}", build, timeout=24 * 3600)
+
+
 def describe_layer(layer):
     kind = layer.kind_spec
     parameters = describe_filter_parameters(kind)
@@ -139,6 +188,7 @@ def describe_layer(layer):
         "fields": fields,
         "filterable_fields": [f.name for f in kind.filterable_fields],
         "filter_parameters": parameters,
+        "filter_values": filter_values(layer),
         "tile_properties": list(kind.tile_properties),
         "min_zoom": kind.min_zoom,
         "live_status": kind.live_status,

@@ -1,11 +1,15 @@
 /**
- * Filters built from the catalogue: for every chosen layer, its filterable fields with a code list
- * (a box per code) or yes/no. What is ticked becomes the features endpoint's parameters (from the
- * catalogue's `parameters`) for the server's requests, and a test of a tile feature's properties for
- * the areas drawn from tiles (only fields the tiles carry are offered there).
+ * Filters built from the catalogue: for every chosen layer, its filterable fields with a code list, free
+ * tags or yes/no, offering only the values its data holds (the catalogue's `filter_values`, with how many
+ * places have each). What is ticked becomes the features endpoint's parameters (from the catalogue's
+ * `parameters`) for the server's requests, and a test of a tile feature's properties for the areas drawn
+ * from tiles (only fields the tiles carry are offered there).
  */
 
-import { gettext, label } from "./i18n.js";
+import { formatNumber, gettext, interpolate, label } from "./i18n.js";
+
+// Free tags (a clinic's departments) can be many: the most common ones are offered.
+const MAX_TAGS = 40;
 
 /** The fields of a layer the map can filter on. */
 export function filterableFields(entry) {
@@ -13,9 +17,28 @@ export function filterableFields(entry) {
   return entry.fields.filter(
     (f) =>
       f.filterable &&
-      (f.codes?.length || f.type === "boolean") &&
+      (f.codes?.length || f.type === "boolean" || f.type === "tags") &&
       (!drawnFromTiles || entry.tile_properties.includes(f.name)),
   );
+}
+
+/** A field's choices that the data holds: [{value, label, count}], the code list's order kept. */
+export function offeredChoices(entry, field) {
+  const counts = new Map((entry.filter_values?.[field.name] ?? []).map((v) => [String(v.value), v.count]));
+  // An older catalogue without the counts: every code, as before.
+  const known = (value) => (entry.filter_values ? counts.get(String(value)) ?? 0 : null);
+  if (field.type === "boolean") {
+    const count = known("true");
+    return count === 0 ? [] : [{ value: "true", label: gettext("Yes"), count }];
+  }
+  if (field.type === "tags") {
+    return [...counts]
+      .slice(0, MAX_TAGS)
+      .map(([value, count]) => ({ value, label: value, count, lang: "ja" }));
+  }
+  return field.codes
+    .map((code) => ({ value: String(code.value), label: label(code.label), count: known(code.value) }))
+    .filter((choice) => choice.count !== 0);
 }
 
 const parameterOf = (field) => field.parameters?.[0] ?? field.name;
@@ -53,7 +76,7 @@ export function keepFor(entry, chosen) {
     });
 }
 
-function checkbox(id, text, checked, onChange) {
+function checkbox(id, text, checked, onChange, { count = null, lang = null } = {}) {
   const row = document.createElement("div");
   row.className = "layer-choice";
   const input = document.createElement("input");
@@ -64,7 +87,17 @@ function checkbox(id, text, checked, onChange) {
   const labelElement = document.createElement("label");
   labelElement.htmlFor = id;
   labelElement.textContent = text;
+  if (lang) labelElement.lang = lang;
   row.append(input, labelElement);
+  if (count !== null) {
+    // Beside the label, not in it: the box is named by its value, the count describes it.
+    const number = document.createElement("span");
+    number.className = "filter-count";
+    number.id = `${id}-count`;
+    number.textContent = interpolate(gettext("%(count)s places"), { count: formatNumber(count) });
+    input.setAttribute("aria-describedby", number.id);
+    row.append(number);
+  }
   return row;
 }
 
@@ -75,7 +108,9 @@ function checkbox(id, text, checked, onChange) {
 export function renderFilters(container, layers, state, onChange) {
   const groups = [];
   for (const layer of layers) {
-    const fields = filterableFields(layer.entry);
+    const fields = filterableFields(layer.entry)
+      .map((field) => ({ field, choices: offeredChoices(layer.entry, field) }))
+      .filter(({ choices }) => choices.length);
     if (!fields.length) continue;
     const chosen = state.get(layer.slug) ?? new Map();
     state.set(layer.slug, chosen);
@@ -86,26 +121,32 @@ export function renderFilters(container, layers, state, onChange) {
     const summary = document.createElement("summary");
     summary.textContent = label(layer.entry.name);
     group.append(summary);
-    for (const field of fields) {
+    for (const { field, choices } of fields) {
       const fieldset = document.createElement("fieldset");
       fieldset.className = "filter-field";
       const legend = document.createElement("legend");
       legend.textContent = label(field.label);
       fieldset.append(legend);
-      const options = field.type === "boolean" ? [{ value: "true", label: gettext("Yes") }] : field.codes;
-      for (const code of options) {
-        const id = `filter-${layer.slug}-${field.name}-${code.value}`;
+      choices.forEach((choice, index) => {
+        // Codes are ASCII; a free tag may hold spaces, so it goes by its place in the list.
+        const id = `filter-${layer.slug}-${field.name}-${field.type === "tags" ? index : choice.value}`;
         const values = chosen.get(field.name) ?? new Set();
         fieldset.append(
-          checkbox(id, label(code.label), values.has(String(code.value)), (on) => {
-            const set = chosen.get(field.name) ?? new Set();
-            if (on) set.add(String(code.value));
-            else set.delete(String(code.value));
-            chosen.set(field.name, set);
-            onChange(layer);
-          }),
+          checkbox(
+            id,
+            choice.label,
+            values.has(choice.value),
+            (on) => {
+              const set = chosen.get(field.name) ?? new Set();
+              if (on) set.add(choice.value);
+              else set.delete(choice.value);
+              chosen.set(field.name, set);
+              onChange(layer);
+            },
+            { count: choice.count, lang: choice.lang },
+          ),
         );
-      }
+      });
       group.append(fieldset);
     }
     groups.push(group);

@@ -1,6 +1,7 @@
 /** A feature's details as DOM nodes: every value from data goes in as text, never as HTML. */
 
-import { formatList, formatNumber, formatValueNumber, gettext, interpolate, label } from "./i18n.js";
+import { formatList, formatNumber, formatValueNumber, gettext, interpolate, label, lang } from "./i18n.js";
+import { isJapanese } from "./map.js";
 import { congestionLabel, isOpen, statusLabel } from "./status-feed.js";
 
 function element(tag, { className, text, lang } = {}) {
@@ -45,7 +46,25 @@ function valueNode(text) {
     link.target = "_blank";
     return link;
   }
-  return document.createTextNode(text);
+  // Text from data in Japanese says so, for a screen reader on an English page.
+  return isJapanese(text) ? element("span", { text, lang: "ja" }) : document.createTextNode(text);
+}
+
+/** Where the layer's data comes from: its 加工 statement (how it was processed) and 時点 (as of when). */
+function creditNode(credit) {
+  const box = element("p", { className: "popup-credit" });
+  const parts = [];
+  if (credit.source) parts.push(element("span", { text: credit.source, lang: isJapanese(credit.source) ? "ja" : null }));
+  if (credit.data_as_of) {
+    parts.push(document.createTextNode(interpolate(gettext("as of %(date)s"), { date: credit.data_as_of })));
+  }
+  parts.forEach((part, i) => box.append(...(i ? [document.createTextNode(" · "), part] : [part])));
+  if (credit.processing) {
+    const processing = element("span", { className: "popup-processing", text: credit.processing });
+    if (isJapanese(credit.processing)) processing.lang = "ja";
+    box.append(element("br"), processing);
+  }
+  return parts.length || credit.processing ? box : null;
 }
 
 /** The live status of a shelter: opening status, how full, evacuees, the staff's note and when. */
@@ -92,6 +111,10 @@ export function featureDetails(feature, entry, municipalityName, live = null) {
   title.tabIndex = -1;
   root.append(title);
   if (p.name_kana) root.append(element("p", { className: "popup-kana", text: p.name_kana, lang: "ja" }));
+  // An English page gives the name in Latin letters too (from the file, or read from the Japanese).
+  if (lang === "en" && p.name_en && p.name_en !== p.name) {
+    root.append(element("p", { className: "popup-name-en", text: p.name_en, lang: "en" }));
+  }
   // Only what staff have reported: no record is not the same as "not open".
   if (entry.live_status) root.append(live ? liveStatus(live) : noReport());
 
@@ -109,5 +132,7 @@ export function featureDetails(feature, entry, municipalityName, live = null) {
     if (!isEmpty(value)) row(label(field.label), valueNode(formatValue(field, value)));
   }
   root.append(list);
+  const credit = entry.credit && creditNode(entry.credit);
+  if (credit) root.append(credit);
   return root;
 }
