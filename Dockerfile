@@ -12,7 +12,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY . .
-RUN bash scripts/vendor-static.sh \
+RUN bash scripts/vendor-static.sh && bash scripts/bundle.sh \
     && DEBUG=true python manage.py compilemessages -v0 --ignore=node_modules \
     && DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v0
 

@@ -16,7 +16,7 @@ export LOCAL_PG_PORT
 DB_SETUP := localdb
 endif
 
-.PHONY: help demo test lint format setup system system-test venv vendor messages localdb stop migrate load serve worker bench loadtest clean
+.PHONY: help demo test lint format setup system system-test venv vendor bundle messages localdb stop migrate load serve worker bench loadtest clean
 
 help: ## List the make targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,7 +26,7 @@ demo: setup migrate load ## Install everything, load the Osaka sample data and s
 	bash scripts/worker.sh & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		HOST=$(HOST) PORT=$(PORT) bash scripts/demo-serve.sh
 
-test: system-test venv vendor messages $(DB_SETUP) ## Set up the same way, then check and run the whole test suite
+test: system-test venv vendor bundle messages $(DB_SETUP) ## Set up the same way, then check and run the whole test suite
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
@@ -39,7 +39,7 @@ format: venv ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-setup: system venv vendor messages $(DB_SETUP)
+setup: system venv vendor bundle messages $(DB_SETUP)
 
 messages: venv ## Compile the translation catalogues (locale/*/LC_MESSAGES/*.po)
 	@if compgen -G "locale/*/LC_MESSAGES/*.po" >/dev/null; then \
@@ -57,6 +57,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+bundle: frontend/static/build/map.js ## Bundle the map's ES modules into one minified script (esbuild)
+
+frontend/static/build/map.js: frontend/static/vendor/.installed $(wildcard frontend/static/frontend/js/*.js)
+	bash scripts/bundle.sh
 
 vendor: frontend/static/vendor/.installed ## Copy the npm front-end libraries into static files
 
@@ -86,12 +91,13 @@ worker: ## Run an import worker (IMPORT_WORKERS=N for more processes) without re
 clean: stop ## Remove the virtualenv, vendored files and local database
 	rm -rf $(VENV) node_modules frontend/static/vendor var
 
-bench: system-test venv ## Benchmark tiles, GeoJSON, imports (vs the raw-SQL floor, tipg, ogr2ogr) and the map on a slow phone (~25 min)
+bench: system-test venv vendor bundle ## Benchmark tiles, GeoJSON, imports (vs the raw-SQL floor, tipg, ogr2ogr) and the map on a slow phone (~25 min)
 	$(MAKE) --no-print-directory load && mkdir -p var && set -o pipefail && $(PY) bench/answers.py | tee var/bench-answers.md
 	bash bench/run.sh
 	set -o pipefail && $(PY) bench/imports.py | tee var/bench-imports.md
 	$(PY) bench/serializer.py | tee var/bench-serializer.md
 	set -o pipefail && $(PY) bench/browser.py | tee var/bench-browser.md
 
-loadtest: setup ## Spike test: 500+ residents, 20 staff and an editor against the production server (~5 min)
+loadtest: setup ## Spike test: 500+ residents, 20 staff and an editor against nginx and the production server (~5 min)
+	@bash scripts/install-system-packages.sh --with-nginx
 	bash bench/loadtest.sh

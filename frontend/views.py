@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
+from frontend.bundle import current_bundle
 from layers.api import caching
 from layers.api.catalogue import layer_catalogue
 from layers.api.params import MAX_QUERY_LENGTH
@@ -109,8 +110,15 @@ def map_page(request, embed=False):
     ]
     # Every module preloaded at once, rather than found level by level as main.js imports them
     # (three round trips on a slow phone network).
+    bundle = current_bundle()
     modules = [path for path in SHELL_STATIC if path.startswith("frontend/js/") and path != "frontend/js/main.js"]
-    context = {"map_config": config, "panels": panels, "embed": embed, "modules": modules}
+    context = {
+        "map_config": config,
+        "panels": panels,
+        "embed": embed,
+        "bundle": bundle,
+        "modules": [] if bundle else modules,
+    }
     return render(request, "frontend/map.html", context)
 
 
@@ -141,7 +149,10 @@ SHELL_STATIC = (
 @cache_control(no_cache=True)
 def service_worker(request):
     """/service-worker.js at the site's root, so it may look after the map page (its scope is /)."""
-    shell = [reverse("map"), reverse("javascript-catalog"), *(static(path) for path in SHELL_STATIC)]
+    # With a current bundle the page loads it alone; else the modules.
+    bundle = current_bundle()
+    files = [p for p in SHELL_STATIC if not (bundle and p.startswith("frontend/js/"))] + ([bundle] if bundle else [])
+    shell = [reverse("map"), reverse("javascript-catalog"), *(static(path) for path in files)]
     network_first = [
         reverse("map"),
         reverse("embed"),

@@ -37,4 +37,5 @@ def test_the_service_worker_is_served_at_the_root_and_never_cached_long(client, 
     assert response["Content-Type"].startswith("text/javascript")
     assert "no-cache" in response["Cache-Control"]
     body = response.content.decode()
-    assert "/static/frontend/js/main.js" in body and "/api/shelters/status/" in body
+    # The map's script: the bundle when it is current, else the modules.
+    assert ("/static/build/map" in body or "/static/frontend/js/main.js" in body) and "/api/shelters/status/" in body
