@@ -78,6 +78,7 @@ def map_page(request, embed=False):
             "shelter_status": reverse("shelter-status-feed"),
             "search": reverse("search"),
             "here": reverse("here"),
+            "hazards_at": reverse("hazards-at"),
             "service_worker": reverse("service-worker"),
         },
         # The longest `q` the search API takes (layers.api.params.parse_query_text): longer is not sent.
@@ -140,7 +141,7 @@ SHELL_STATIC = (
         f"frontend/js/{name}.js"
         for name in (
             "filters", "here", "i18n", "layers", "legend", "list-view", "main", "map", "mvt",
-            "panels", "permalink", "popup", "search", "status-feed", "styles", "tiles",
+            "panels", "permalink", "popup", "report-panel", "search", "status-feed", "styles", "tiles",
         )
     ),
 )  # fmt: skip

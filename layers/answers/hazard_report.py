@@ -22,18 +22,26 @@ from ..api.selection import Selection
 from ..kinds.hazard_zone import rank_at_least
 from ..models import Feature, HazardAdvice, Layer, Municipality, Ward
 from ..status.service import feed_fingerprint
-from ..status.vocabulary import opening_label
+from ..status.vocabulary import is_open, opening_label
 from .building_exposure import building_at
 from .nearest import (
+    DISASTERS_FIELD,
     HAZARD_FIELD,
+    OPEN,
     SHELTER_DISASTER_FOR_HAZARD,
     NearestQuery,
     hazard_layers,
     nearest_features,
     suitability_layers,
+    suitable_hazards,
 )
 
 SHELTERS_PER_HAZARD = 3
+SUGGESTED_SHELTERS = 5
+# An open shelter is suggested before nearer closed ones only within about an hour's walk.
+OPEN_SHELTER_WITHIN_M = 5000
+# There is no walking network in the data: every distance is a straight line on the WGS 84 spheroid.
+DISTANCE_BASIS = "straight_line"
 DEPTH_FIELD = "depth_rank"
 ZONE_CLASS_FIELD = "zone_class"
 # Landslide zone classes from the least to the most severe (a surveyed area counts as its class).
@@ -102,6 +110,12 @@ def not_safe_note():
     return pgettext(
         "hazard report",
         "Being outside a mapped zone does not mean you are safe: a disaster can go beyond what was mapped.",
+    )
+
+
+def straight_line_note():
+    return pgettext(
+        "hazard report", "Distances are in a straight line. The way on foot is longer: check it before you go."
     )
 
 
@@ -200,6 +214,7 @@ def _report(point: Point, lang: str) -> dict:
             "ward": None,
             "hazards": [],
             "building": None,
+            "suggested_shelters": None,
             "sample_data": False,
             "notes": [],
         }
@@ -228,6 +243,7 @@ def _report(point: Point, lang: str) -> dict:
         "ward": _place(ward) if ward else None,
         "hazards": hazards,
         "building": building_at(point, lang, _source),
+        "suggested_shelters": suggested_shelters(point, [h for h in hazards if h["inside"]]),
         "sample_data": sample,
         "notes": notes,
     }
@@ -321,3 +337,78 @@ def nearest_suitable_shelters(point: Point, hazard_type: str, limit=SHELTERS_PER
         )
         found += nearest_features(query)
     return sorted(found, key=lambda f: f["properties"]["distance_m"])[:limit]
+
+
+def suggested_shelters(point: Point, inside: list[dict], limit=SUGGESTED_SHELTERS) -> dict:
+    """The shelters to go to from the point, for the map's report: open and suitable ones first.
+
+    Suitable means designated for every hazard whose zone holds the point and outside those zones (or a
+    building to go up in, for tsunami and storm surge). Candidates are the nearest sites suitable for each
+    of those hazards and the nearest open ones of them within OPEN_SHELTER_WITHIN_M (a site in the zone is
+    never offered); outside every zone, the nearest shelters of any designation and the open ones. In
+    groups, nearest first within each: open and suitable, suitable, open, the rest. Each carries its `rank` (1…), `suitable_for` and `suitable`.
+    """
+    hazard_types = [h["hazard_type"] for h in inside if h["hazard_type"] in SHELTER_DISASTER_FOR_HAZARD]
+    hazard_ids = tuple(hazard_layers().values_list("pk", flat=True))
+    found, disaster_fields = {}, {}
+    for layer in suitability_layers():
+        disaster_fields[layer.slug] = layer.kind_spec.fields_by_name[DISASTERS_FIELD]
+        queries = [(hazard_type, status) for hazard_type in hazard_types or [None] for status in (None, OPEN)]
+        for hazard_type, status in queries:
+            query = NearestQuery(
+                point.x,
+                point.y,
+                Selection(layer.pk),
+                limit=limit,
+                status=status,
+                suitable_for=hazard_type,
+                hazard_layer_ids=hazard_ids if hazard_type else (),
+            )
+            for feature in nearest_features(query):
+                if status == OPEN and feature["properties"]["distance_m"] > OPEN_SHELTER_WITHIN_M:
+                    continue
+                found.setdefault(feature["id"], feature)
+    suitable_by_id = suitable_hazards(list(found), hazard_types, hazard_ids)
+    names = {h["hazard_type"]: h["short_name"] for h in inside}
+    for pk, feature in found.items():
+        p = feature["properties"]
+        p["suitable_for"] = suitable_by_id.get(pk, [])
+        p["suitable"] = set(p["suitable_for"]) == set(hazard_types) if hazard_types else None
+        p["open"] = is_open(p.get("status", {}).get("status"))
+        p["distance_text"] = distance_text(p["distance_m"])
+        p["suitability_text"] = _suitability_text(p, hazard_types, names, disaster_fields[p["layer"]])
+
+    def order(feature):
+        p = feature["properties"]
+        suitable = p["suitable"] is not False
+        return (not (p["open"] and suitable), not suitable, not p["open"], p["distance_m"], feature["id"])
+
+    chosen = sorted(found.values(), key=order)[:limit]
+    for rank, feature in enumerate(chosen, 1):
+        feature["properties"]["rank"] = rank
+    return {
+        "distance_basis": DISTANCE_BASIS,
+        "distance_note": straight_line_note(),
+        "hazard_types": hazard_types,
+        "features": chosen,
+    }
+
+
+def _suitability_text(properties, hazard_types, names, field) -> str:
+    separator = ", " if translation.get_language() == "en" else "、"
+    if not hazard_types:
+        designated = [code_label(field.code(v)) or v for v in properties.get(DISASTERS_FIELD) or []]
+        if not designated:
+            return pgettext("hazard report", "No disaster types given")
+        return pgettext("hazard report", "Designated for: %(disasters)s") % {"disasters": separator.join(designated)}
+    suitable = [names[h] for h in hazard_types if h in properties["suitable_for"]]
+    unsuitable = [names[h] for h in hazard_types if h not in properties["suitable_for"]]
+    texts = []
+    if suitable:
+        texts.append(pgettext("hazard report", "Suitable for %(hazards)s") % {"hazards": separator.join(suitable)})
+    if unsuitable:
+        texts.append(
+            pgettext("hazard report", "Not suitable for %(hazards)s (not designated, or inside its zone)")
+            % {"hazards": separator.join(unsuitable)}
+        )
+    return " / ".join(texts)

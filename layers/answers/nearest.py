@@ -107,19 +107,7 @@ def nearest_ids(query: NearestQuery) -> list[tuple[int, float]]:
         clauses.append("coalesce(st.opening_status, %(not_open)s) = %(status)s")
         params.update(not_open=ShelterStatus.Opening.NOT_OPEN.value, status=query.status)
     if query.suitable_for:
-        clauses.append("feat.properties @> %(suitable_doc)s::jsonb")
-        if query.suitable_for in VERTICAL_EVACUATION_HAZARDS:
-            # A building named for its upper floors (津波避難ビル, 「３階以上」, 屋上) is where to go up,
-            # inside the zone or not.
-            clauses.append(f"({_OUTSIDE_HAZARD} OR {_VERTICAL})")
-            params["vertical"] = VERTICAL_EVACUATION_PATTERN
-        else:
-            clauses.append(_OUTSIDE_HAZARD)
-        params.update(
-            suitable_doc=json.dumps({DISASTERS_FIELD: [SHELTER_DISASTER_FOR_HAZARD[query.suitable_for]]}),
-            hazard_doc=json.dumps({HAZARD_FIELD: query.suitable_for}),
-            hazard_layers=list(query.hazard_layer_ids),
-        )
+        clauses.append(_suitable_clause(query.suitable_for, query.hazard_layer_ids, params))
     params.update(lon=query.lon, lat=query.lat, limit=query.limit, candidates=query.limit * 2 + EXTRA_CANDIDATES)
     sql = _SQL.format(
         from_=FROM_FEATURES,
@@ -129,6 +117,36 @@ def nearest_ids(query: NearestQuery) -> list[tuple[int, float]]:
     with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _suitable_clause(hazard_type, hazard_layer_ids, params, suffix="") -> str:
+    """SQL true for a site designated for `hazard_type` and outside its zones; binds its values in `params`."""
+    names = {name: f"{name}{suffix}" for name in ("suitable_doc", "hazard_doc", "hazard_layers")}
+    outside = _OUTSIDE_HAZARD.replace("%(hazard_layers)s", f"%({names['hazard_layers']})s").replace(
+        "%(hazard_doc)s", f"%({names['hazard_doc']})s"
+    )
+    if hazard_type in VERTICAL_EVACUATION_HAZARDS:
+        # A building named for its upper floors (津波避難ビル, 「３階以上」, 屋上) is where to go up,
+        # inside the zone or not.
+        outside = f"({outside} OR {_VERTICAL})"
+        params["vertical"] = VERTICAL_EVACUATION_PATTERN
+    params[names["suitable_doc"]] = json.dumps({DISASTERS_FIELD: [SHELTER_DISASTER_FOR_HAZARD[hazard_type]]})
+    params[names["hazard_doc"]] = json.dumps({HAZARD_FIELD: hazard_type})
+    params[names["hazard_layers"]] = list(hazard_layer_ids)
+    return f"(feat.properties @> %({names['suitable_doc']})s::jsonb AND {outside})"
+
+
+def suitable_hazards(feature_ids, hazard_types, hazard_layer_ids) -> dict[int, list[str]]:
+    """{feature id: those of `hazard_types` the site is suitable for}: designated for it and outside its zones."""
+    hazard_types = [h for h in hazard_types if h in SHELTER_DISASTER_FOR_HAZARD]
+    if not feature_ids or not hazard_types:
+        return {pk: [] for pk in feature_ids}
+    params = {"ids": list(feature_ids)}
+    columns = [_suitable_clause(h, hazard_layer_ids, params, suffix=f"_{n}") for n, h in enumerate(hazard_types)]
+    sql = f"SELECT feat.id, {', '.join(columns)} FROM layers_feature feat WHERE feat.id = ANY(%(ids)s)"
+    with read_connection().cursor() as cursor:
+        cursor.execute(sql, params)
+        return {pk: [h for h, ok in zip(hazard_types, flags, strict=True) if ok] for pk, *flags in cursor.fetchall()}
 
 
 def nearest_features(query: NearestQuery) -> list[dict]:

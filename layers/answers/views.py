@@ -20,6 +20,7 @@ from ..models import Layer
 from ..status.service import feed_fingerprint
 from ..status.views import live_cache_control
 from .hazard_report import (
+    DISTANCE_BASIS,
     HTML_LANG,
     LANGUAGE_NAMES,
     LANGUAGES,
@@ -217,6 +218,7 @@ class Nearest(ReadView):
                 "type": "FeatureCollection",
                 "layer": layer.slug,
                 "point": {"lat": lat, "lon": lon},
+                "distance_basis": DISTANCE_BASIS,
                 "numberReturned": len(features),
                 "features": features,
             }
@@ -239,7 +241,10 @@ class HazardsAt(ReadView):
         description="For each hazard type in the hazard-zone layers: whether the point is inside a zone (its "
         "boundary counts as inside), the most severe level where zones overlap with its label, the "
         "recommended action, the nearest shelters designated for that hazard and outside its zones (distance, "
-        "live status), and the source with its date and attribution. Also the municipality and ward. Texts in "
+        "live status), and the source with its date and attribution. Also the municipality and ward, and "
+        "`suggested_shelters`: where to go from the point, open and suitable shelters first, each with its `rank`, "
+        "`suitable_for`, `suitable`, live `status` and `distance_m`, which is a straight line "
+        "(`distance_basis`: there is no walking network). Texts in "
         "`lang`: ja, en or easy (やさしい日本語). A point outside Osaka Prefecture answers "
         "`inside_prefecture: false` with a message.",
         parameters=[

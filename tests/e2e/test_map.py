@@ -486,20 +486,3 @@ def test_the_first_views_centre_is_inside_osaka(open_map, device, live_app):
         report = json.load(answer)
     assert report.get("municipality"), report.get("message")
 
-
-@pytest.mark.parametrize("device", ["phone"])
-def test_the_here_report_links_back_to_the_map_at_its_point(browser, live_app, device):
-    context = browser.new_context(**DEVICES[device], locale="ja-JP")
-    keep_local(context, live_app)
-    page = context.new_page()
-    try:
-        page.goto(f"{live_app}/here?lat=34.7025&lon=135.4959")
-        link = page.get_by_role("link", name="地図に戻る")
-        assert link.bounding_box()["height"] >= 44
-        link.click()
-        wait_until_ready(page)
-        centre = page.evaluate("() => window.osakaMap.map.getCenter()")
-        assert centre["lat"] == pytest.approx(34.7025, abs=1e-4) and centre["lng"] == pytest.approx(135.4959, abs=1e-4)
-        assert page.evaluate("() => window.osakaMap.map.getZoom()") == 16
-    finally:
-        context.close()

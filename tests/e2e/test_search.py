@@ -269,19 +269,31 @@ def test_search_in_english_on_a_desktop(open_map):
     assert page.errors == []
 
 
-@pytest.mark.parametrize("device", ["phone", "desktop"])
-def test_here_with_a_granted_position_lands_on_the_report_for_that_point(open_map, live_app, device):
-    page = open_map(device, permissions=["geolocation"], geolocation=UMEDA)
-    here = map_config(page)["urls"]["here"]
+def report_point(page):
+    """Where the report's point marker stands (its pin's tip), as the map's lat/lng."""
+    return page.evaluate(
+        """() => { const m = window.osakaMap.map, c = m.getContainer().getBoundingClientRect();
+                   const r = document.querySelector('.report-point-icon').getBoundingClientRect();
+                   return m.containerPointToLatLng([r.x + r.width / 2 - c.left, r.bottom - c.top]); }"""
+    )
 
-    open_panel(page, "here")
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_here_with_a_granted_position_shows_the_report_for_that_point_in_the_panel(open_map, live_app, device):
+    page = open_map(device, permissions=["geolocation"], geolocation=UMEDA)
+
+    panel = open_panel(page, "here")
     button = page.get_by_role("button", name="現在地の危険と避難所")
     expect(button).to_be_visible()
-    with page.expect_navigation():
-        button.click()
-    url = urllib.parse.urlsplit(page.url)
-    query = urllib.parse.parse_qs(url.query)
-    assert url.path == here
+    button.click()
+    expect(panel.locator(".here-report-heading")).to_have_text("現在地")
+    expect(panel.locator(".here-report-heading")).to_be_focused()
+    expect(panel.locator(".here-shelter").first).to_be_visible()
+    point = report_point(page)
+    assert point["lat"] == pytest.approx(UMEDA["latitude"], abs=2e-4)
+    assert point["lng"] == pytest.approx(UMEDA["longitude"], abs=2e-4)
+    # The report as a page, for its sources and details.
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(panel.locator(".here-page a").get_attribute("href")).query)
     assert float(query["lat"][0]) == pytest.approx(UMEDA["latitude"], abs=1e-6)
     assert float(query["lon"][0]) == pytest.approx(UMEDA["longitude"], abs=1e-6)
     assert page.errors == []
@@ -290,39 +302,38 @@ def test_here_with_a_granted_position_lands_on_the_report_for_that_point(open_ma
 @pytest.mark.parametrize("device", ["phone"])
 def test_here_with_permission_refused_offers_the_map_centre(open_map, live_app, device):
     page = open_map(device)  # no permission granted: headless Chromium refuses it
-    here = map_config(page)["urls"]["here"]
 
-    open_panel(page, "here")
+    panel = open_panel(page, "here")
     page.get_by_role("button", name="現在地の危険と避難所").click()
     status = page.locator(".here-status")
     expect(status).to_contain_text("許可")
-    fallback = page.get_by_role("link", name="地図の中心を使う")
+    fallback = page.get_by_role("button", name="地図の中心を使う")
     expect(fallback).to_be_visible()
     screenshot(page, "here-refused-phone-ja.png")
     lon, lat = map_centre(page)
-    with page.expect_navigation():
-        fallback.click()
-    url = urllib.parse.urlsplit(page.url)
-    query = urllib.parse.parse_qs(url.query)
-    assert url.path == here
-    assert float(query["lat"][0]) == pytest.approx(lat, abs=1e-5)
-    assert float(query["lon"][0]) == pytest.approx(lon, abs=1e-5)
+    fallback.click()
+    expect(panel.locator(".here-report-heading")).to_have_text("地図の中心")
+    point = report_point(page)
+    assert point["lat"] == pytest.approx(lat, abs=2e-4) and point["lng"] == pytest.approx(lon, abs=2e-4)
 
 
-def test_the_map_centre_report_link_follows_the_map_and_is_keyboard_reachable(open_map, live_app):
+def test_the_map_centre_report_follows_the_map_and_is_keyboard_reachable(open_map, live_app):
     page = open_map("desktop")
     page.evaluate("() => window.osakaMap.map.setView([34.8, 135.5], 14, { animate: false })")
 
-    open_panel(page, "here")
-    page.locator("#open-here").focus()
-    link = page.get_by_role("link", name="この地点の危険")
-    for _ in range(10):
-        page.keyboard.press("Tab")
-        if link.evaluate("(el) => el === document.activeElement"):
-            break
-    expect(link).to_be_focused()
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    query = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)
+    panel = open_panel(page, "here")
+    # The link for pages without script still follows the centre; with script, a button shows the report.
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(page.locator("#here-centre").get_attribute("href")).query)
     assert float(query["lat"][0]) == pytest.approx(34.8, abs=1e-5)
     assert float(query["lon"][0]) == pytest.approx(135.5, abs=1e-5)
+    page.locator("#open-here").focus()
+    button = page.get_by_role("button", name="この地点の危険")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if button.evaluate("(el) => el === document.activeElement"):
+            break
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(panel.locator(".here-report-heading")).to_be_focused()
+    point = report_point(page)
+    assert point["lat"] == pytest.approx(34.8, abs=2e-4) and point["lng"] == pytest.approx(135.5, abs=2e-4)

@@ -7,6 +7,7 @@ from django.urls import reverse
 from pyproj import Geod
 
 from layers.models import Feature, HazardAdvice, Municipality, Role
+from layers.status import service as shelter_status
 from tests.factories import OSAKA_KITA_POINT, make_layer
 
 REPORT = "/api/hazards/at/"
@@ -170,6 +171,42 @@ def test_the_report_is_revalidated_with_an_etag(client, db):
     advice.action_ja = "変更"
     advice.save()  # as the admin does
     assert client.get(REPORT, {"lat": lat, "lon": lon}, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+def test_suggested_shelters_put_open_and_suitable_first_and_say_distances_are_straight(client, flood_site, zones):
+    lon, lat = GEOD.fwd(flood_site.geom.x, flood_site.geom.y, 45, 100)[:2]
+    add_zone(zones, square(lon, lat, 400), 1, hazard_type="flood", depth_rank=3)
+    before = report(client, lon, lat)["suggested_shelters"]
+    assert before["distance_basis"] == "straight_line" and before["hazard_types"] == ["flood"]
+    assert "直線" in before["distance_note"]
+    features = before["features"]
+    assert [f["properties"]["rank"] for f in features] == [1, 2, 3, 4, 5]
+    assert all(f["properties"]["suitable"] is True and f["properties"]["suitable_for"] == ["flood"] for f in features)
+    assert [f["properties"]["distance_m"] for f in features] == sorted(f["properties"]["distance_m"] for f in features)
+    # Staff open the farthest suitable one, and the designated site 100 m away inside the zone.
+    admin = User.objects.create_superuser("prefecture-admin")
+    farthest = Feature.objects.get(pk=features[-1]["id"])
+    shelter_status.update_status(farthest, {"opening_status": "open"}, 0, admin)
+    shelter_status.update_status(flood_site, {"opening_status": "open"}, 0, admin)
+    after = report(client, lon, lat, lang="en")["suggested_shelters"]["features"]
+    first = after[0]["properties"]
+    assert after[0]["id"] == farthest.pk and first["open"] is True and first["rank"] == 1
+    assert first["status"]["status"] == "open" and first["suitability_text"] == "Suitable for River flood"
+    assert first["distance_text"].startswith("about ")
+    # Open, but in the zone people must leave: not suggested.
+    assert flood_site.pk not in [f["id"] for f in after]
+    assert [f["properties"]["rank"] for f in after] == [1, 2, 3, 4, 5]
+
+
+def test_outside_every_zone_the_nearest_shelters_are_suggested_with_what_they_are_for(client, flood_site):
+    lon, lat = flood_site.geom.x, flood_site.geom.y
+    suggested = report(client, lon, lat)["suggested_shelters"]
+    assert suggested["hazard_types"] == []
+    first = suggested["features"][0]
+    assert first["id"] == flood_site.pk and first["properties"]["distance_m"] == 0
+    assert first["properties"]["suitable"] is None
+    assert first["properties"]["suitability_text"].startswith("対象の災害：")
+    assert report(client, 139.7671, 35.6812)["suggested_shelters"] is None  # Tokyo
 
 
 # ---------------------------------------------------------------- /here

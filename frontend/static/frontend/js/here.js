@@ -1,10 +1,15 @@
 /**
- * "Here" actions: the hazard and shelter report (/here) for where the user is, found by the
- * browser's geolocation, or for the map centre. The map-centre links are plain links that work
- * without script; this keeps their address on the centre as the map moves.
+ * "Here" actions: the hazard and shelter report for where the user is, found by the browser's
+ * geolocation, or for the map centre, shown in the panel and on the map (report-panel.js). Without
+ * script the panel holds a plain link to the report page (/here) for the map centre; with it, that link
+ * still follows the centre, and buttons show the report in place.
  */
 
 import { gettext } from "./i18n.js";
+import { readState } from "./permalink.js";
+import { ReportPanel } from "./report-panel.js";
+
+const L = globalThis.L;
 
 /** The report page's address for a point. */
 export function hereUrl(url, { lat, lng }) {
@@ -15,18 +20,66 @@ export function hereUrl(url, { lat, lng }) {
 }
 
 /**
- * `button` asks for the position and goes to its report; `message` (in a status region) says what
- * is happening or why it could not, and `fallback` (hidden until then) offers the map centre's
- * report instead; `centreLinks` follow the map centre.
+ * `button` asks for the position and shows its report; `centreButton` the map centre's; `message` (in a
+ * status region) says what is happening or why it could not, and `fallback` (hidden until then) offers
+ * the map centre's report instead; `centreLinks` (the no-script links to the page) follow the map centre.
+ * With `reportUrl` (the hazard report API), the report goes in `container` in the `panel` of `panels`;
+ * an address with `report=lat,lon` (the /here page's link back to the map) opens it at once.
+ * Returns the ReportPanel, if any.
  */
-export function setUpHere({ map, url, button, message, fallback, centreLinks }) {
-  const links = [...centreLinks, fallback];
+export function setUpHere({
+  map,
+  url,
+  button,
+  message,
+  fallback,
+  centreLinks,
+  centreButton,
+  reportUrl,
+  panels,
+  container,
+  liveStatus,
+  showShelter,
+}) {
   const follow = () => {
     const href = hereUrl(url, map.getCenter());
-    for (const link of links) link.href = href;
+    for (const link of centreLinks) link.href = href;
   };
   follow();
   map.on("moveend", follow);
+
+  const section = document.getElementById("panel-here");
+  const report = reportUrl
+    ? new ReportPanel({
+        map,
+        section,
+        container,
+        message,
+        url: reportUrl,
+        pageUrl: url,
+        liveStatus,
+        showShelter,
+        openPanel: () => panels.open("here"),
+      })
+    : null;
+  // Without the report API, the buttons go to the report page as the links do.
+  const showReport = (latlng, where) => {
+    if (report) report.show(latlng, { where });
+    else window.location.assign(hereUrl(url, latlng));
+  };
+
+  if (centreButton) {
+    for (const link of centreLinks) link.hidden = true;
+    centreButton.hidden = false;
+    centreButton.addEventListener("click", () => {
+      fallback.hidden = true;
+      showReport(map.getCenter(), "centre");
+    });
+  }
+  fallback.addEventListener("click", () => {
+    fallback.hidden = true;
+    showReport(map.getCenter(), "centre");
+  });
 
   // Not `disabled` while it waits: that would take the keyboard focus off the button.
   let busy = false;
@@ -49,7 +102,9 @@ export function setUpHere({ map, url, button, message, fallback, centreLinks }) 
     message.textContent = gettext("Finding where you are…");
     navigator.geolocation.getCurrentPosition(
       ({ coords }) => {
-        window.location.assign(hereUrl(url, { lat: coords.latitude, lng: coords.longitude }));
+        busy = false;
+        button.removeAttribute("aria-busy");
+        showReport(L.latLng(coords.latitude, coords.longitude), "here");
       },
       (error) => {
         fail(
@@ -61,4 +116,12 @@ export function setUpHere({ map, url, button, message, fallback, centreLinks }) 
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
     );
   });
+
+  // The report page's "back to the map at this point": the report again, in the panel.
+  const point = readState(window.location.search).report;
+  if (report && point) {
+    panels.open("here");
+    report.show(L.latLng(point.lat, point.lng), { where: "point" });
+  }
+  return report;
 }

@@ -370,7 +370,7 @@ if (layers.some((layer) => layer.hasLiveStatus)) feed.start();
 // Search: a place fits the map to it; a feature opens its popup, its layer turned on first if need be.
 const searchInput = byId("search-input");
 
-async function showSearchResult(feature, { pointer }) {
+async function showSearchResult(feature, { pointer, returnTo = pointer ? null : searchInput }) {
   firstView = false;
   const p = feature.properties ?? {};
   const [lon, lat] = feature.geometry?.coordinates ?? [];
@@ -396,7 +396,7 @@ async function showSearchResult(feature, { pointer }) {
   }
   const item = { feature: { id: p.feature_id, properties: p }, layer, latlng: L.latLng(lat, lon), bounds: null };
   await setVisible(layer, true);
-  await focusFeature(item, { returnTo: pointer ? null : searchInput });
+  await focusFeature(item, { returnTo });
 }
 
 if (config.urls.search) {
@@ -447,6 +447,17 @@ if (config.urls.here) {
     message: byId("here-message"),
     fallback: byId("here-fallback"),
     centreLinks: [byId("here-centre")],
+    // The report in the panel and on the map; a shelter in it is shown as a search result is.
+    centreButton: byId("here-centre-report"),
+    reportUrl: config.urls.hazards_at,
+    panels,
+    container: byId("here-report"),
+    liveStatus: (municipality, id) => feed.get(municipality, id),
+    showShelter: (feature, returnTo) =>
+      showSearchResult(
+        { ...feature, properties: { ...feature.properties, result_type: "feature", feature_id: feature.id } },
+        { pointer: false, returnTo },
+      ),
   });
   byId("here-locate").hidden = false;
 }
