@@ -13,6 +13,7 @@ import csv
 import json
 import os
 import platform
+import ssl
 import sys
 import urllib.request
 from datetime import datetime
@@ -41,8 +42,18 @@ def load_history(out: Path):
 def status_history(url, since_epoch):
     since = datetime.fromtimestamp(since_epoch).astimezone().isoformat()
     query = urlencode({"history": "1", "since": since, "format": "json"})
-    with urllib.request.urlopen(f"{url}/api/shelters/status/export?{query}", timeout=60) as response:  # noqa: S310
-        return json.load(response)["shelters"]
+    # Through nginx on loopback: its certificate is self-signed (scripts/nginx-local.py).
+    context = ssl._create_unverified_context()  # noqa: S323
+    with urllib.request.urlopen(f"{url}/api/shelters/status/export?{query}", timeout=60, context=context) as r:  # noqa: S310
+        return json.load(r)["shelters"]
+
+
+def load_averages(out: Path):
+    """The 1-minute load averages sampled during the run (bench/loadtest.sh), or []."""
+    path = out / "loadavg.txt"
+    if not path.exists():
+        return []
+    return [float(line.split()[0]) for line in path.read_text().splitlines() if line.strip()]
 
 
 def ms(value):
@@ -53,6 +64,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
     parser.add_argument("--out", default="var/loadtest")
+    parser.add_argument("--topology", default="scripts/serve.sh, production settings")
     args = parser.parse_args()
     out = Path(args.out)
     results = json.loads((out / "results.json").read_text())
@@ -116,14 +128,19 @@ def main():
     total = next(s for s in stats if s["Name"] == "Aggregated")
     peak_users = max((int(h["User Count"]) for h in history), default=0)
     at_peak = [float(h["Requests/s"]) for h in history if int(h["User Count"]) == peak_users]
+    loads = load_averages(out)
     lines = [
         "## Run",
         "",
         f"- {datetime.fromtimestamp(results['started']).astimezone():%Y-%m-%d %H:%M %Z}, {os.cpu_count()} CPUs "
-        f"({platform.processor() or platform.machine()}), server {args.url} (scripts/serve.sh, production settings)",
+        f"({platform.processor() or platform.machine()}), {args.url}: {args.topology}",
         f"- {duration:.0f} s; peak {peak_users} concurrent users; {int(total['Request Count']):,} requests, "
         f"{float(total['Requests/s']):.0f} requests/s over the whole run"
         + (f", {sum(at_peak) / len(at_peak):.0f} requests/s at the peak (max {max(at_peak):.0f})" if at_peak else ""),
+        f"- load average (1 min) during the run: mean {sum(loads) / len(loads):.1f}, max {max(loads):.1f} "
+        f"on {os.cpu_count()} CPUs (other sessions' work included)"
+        if loads
+        else "- load average: not sampled",
         "",
         "## Checks",
         "",

@@ -250,6 +250,9 @@ INSTALLED_APPS += ["rest_framework.authtoken"]
 # may be cached this long, so a change reaches residents within the sum.
 STATUS_POLL_SECONDS = env_int("STATUS_POLL_SECONDS", 5)
 STATUS_FEED_MAX_AGE = env_int("STATUS_FEED_MAX_AGE", 5)
+# Shared caches (nginx, a CDN) keep it this long (s-maxage): many residents share one copy, so a change
+# waits in it at most this long, then at most one poll: 2 + 5 s, inside the 10 s residents are promised.
+STATUS_FEED_SHARED_MAX_AGE = env_int("STATUS_FEED_SHARED_MAX_AGE", 2)
 
 # Imports run in a background worker (`manage.py db_worker --queue-name imports`, scripts/worker.sh).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["imports"]}}

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the project needs, only those that are missing.
-# Usage: scripts/install-system-packages.sh [--with-browser]
+# Usage: scripts/install-system-packages.sh [--with-browser | --with-nginx]
 set -euo pipefail
 
 with_browser=false
-[ "${1:-}" = "--with-browser" ] && with_browser=true
+with_nginx=false
+[ "${1:-}" = "--with-browser" ] && with_browser=true && with_nginx=true
+# `make loadtest` runs deploy/nginx.conf in front of the server too, without needing the browser.
+[ "${1:-}" = "--with-nginx" ] && with_nginx=true
 
 # PostGIS must match the PostgreSQL major version that is installed (or that apt would install).
 pg_major() {
@@ -21,7 +24,7 @@ fi
 # Chromium ships no Japanese fonts: without them, screenshots show empty boxes.
 $with_browser && wanted+=(chromium chromium-driver fonts-noto-cjk)
 # The tests run deploy/nginx.conf in front of the server (nginx-light: ~1 MB, no extra modules needed).
-$with_browser && wanted+=(nginx-light)
+$with_nginx && wanted+=(nginx-light)
 
 is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 

@@ -43,6 +43,13 @@ def live_cache_control() -> str:
     return f"public, max-age={settings.STATUS_FEED_MAX_AGE}"
 
 
+def feed_cache_control() -> str:
+    """The feed residents poll: a shared cache (nginx, a CDN) keeps it only s-maxage, since its copy is
+    every resident's and the poll comes on top; a change then shows within s-maxage + one poll."""
+    shared = min(settings.STATUS_FEED_SHARED_MAX_AGE, settings.STATUS_FEED_MAX_AGE)
+    return f"{live_cache_control()}, s-maxage={shared}"
+
+
 @require_GET
 @handles_map_errors
 def status_feed(request):
@@ -70,7 +77,7 @@ def status_feed(request):
     lastgood.remember(code, etag, body)
     if response is None:
         response = JsonResponse(body, json_dumps_params=FEED_JSON)
-    return caching.finish(response, etag, live_cache_control())
+    return caching.finish(response, etag, feed_cache_control())
 
 
 FEED_JSON = {"ensure_ascii": False, "separators": (",", ":")}
