@@ -126,6 +126,39 @@ def test_no_layer_is_downloaded_whole_points_cluster_then_show_as_places(open_ma
     assert page.errors == []
 
 
+def test_a_tap_on_a_cluster_zooms_in_to_its_places_and_elsewhere_names_the_municipality(open_map, device):
+    page = open_map()
+    page.wait_for_function("() => window.osakaMap.idle() && window.osakaMap.clusters('shelters').length > 0")
+    clusters = page.evaluate("() => window.osakaMap.clusters('shelters')")
+    size = page.evaluate("() => { const s = window.osakaMap.map.getSize(); return [s.x, s.y]; }")
+    # Counts are painted in the discs; together they hold every shelter in view.
+    assert sum(c["count"] for c in clusters) > 1000
+    inside = [c for c in clusters if 60 < c["x"] < size[0] - 60 and 140 < c["y"] < size[1] - 100]
+    target = max(inside, key=lambda c: c["count"])
+    zoom = page.evaluate("() => window.osakaMap.map.getZoom()")
+    box = page.locator("#map").bounding_box()
+    # A finger lands a few pixels off the disc's centre.
+    x, y = box["x"] + target["x"] + 5, box["y"] + target["y"] - 4
+    if device == "phone":
+        page.touchscreen.tap(x, y)
+    else:
+        page.mouse.click(x, y)
+    page.wait_for_function("z => window.osakaMap.map.getZoom() > z", arg=zoom)
+    centre = page.evaluate("() => window.osakaMap.map.getCenter()")
+    assert abs(centre["lat"] - target["lat"]) < 0.01 and abs(centre["lng"] - target["lng"]) < 0.01
+
+    # Away from any cluster or area: the municipality's name in a tooltip.
+    page.evaluate("() => window.osakaMap.map.setView([34.7300, 135.5700], 12, {animate: false})")  # 大東市
+    page.wait_for_function("() => window.osakaMap.idle()")
+    for layer in ("shelters", "hazard-zones"):
+        layer_checkbox(page, layer).uncheck()
+    page.locator("#open-layers").click()  # the panel closed again, the map uncovered
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator(".municipality-tip")).to_contain_text("市")
+    assert page.errors == []
+
+
 def test_paging_collects_every_feature_of_a_layer(browser, live_app, catalogue):
     layer = catalogue["clinics"]
     context = browser.new_context()

@@ -471,6 +471,15 @@ window.osakaMap = Object.freeze({
     layers: Object.fromEntries(layers.map((layer) => [layer.slug, layer.count])),
     clusters: Object.fromEntries(layers.map((layer) => [layer.slug, layer.clusterCount])),
   }),
+  /** The clusters a point layer shows now: [{lat, lng, count, x, y}] with x, y in the map's pixels. */
+  clusters: (slug) => {
+    const layer = layers.find((l) => l.slug === slug);
+    if (!layer?.clusters || !map.hasLayer(layer.clusters)) return [];
+    return [...layer.clusters.shown()].map(({ latlng, count }) => {
+      const { x, y } = map.latLngToContainerPoint(latlng);
+      return { lat: latlng.lat, lng: latlng.lng, count, x, y };
+    });
+  },
   onMap: () => visibleLayers().map((layer) => layer.slug),
   liveStatus: (municipality, id) => feed.get(municipality, id),
   // Nothing on its way: no layer's places, and no tile of an area, outline or cluster layer on the map.
