@@ -101,7 +101,13 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 def _copy_text(value) -> str:
     """One value in COPY's text format: NULL as \\N, backslash and line/field separators escaped."""
-    return "\\N" if value is None else str(value).translate(_COPY_ESCAPES)
+    if value is None:
+        return "\\N"
+    text = str(value)
+    # translate() goes character by character through text that is not ASCII; most values need nothing.
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_COPY_ESCAPES)
+    return text
 
 
 class _Payload:
@@ -122,22 +128,23 @@ def _copy_batches(layer, candidates, municipalities, wards, now):
     updated_at = now.isoformat()
     for start in range(0, len(candidates), _COPY_BATCH):
         batch = candidates[start : start + _COPY_BATCH]
-        ewkb = shapely.to_wkb(shapely.set_srid([c.geometry for c in batch], 4326), hex=True, include_srid=True)
+        # GEOS writes hex a byte at a time; bytes.hex() is ~10 times faster, and hex needs no escaping.
+        ewkb = shapely.to_wkb(shapely.set_srid([c.geometry for c in batch], 4326), include_srid=True)
         lines = []
         for candidate, geometry in zip(batch, ewkb, strict=True):
             values = (
                 layer.pk,
-                candidate.source_id,
+                _copy_text(candidate.source_id),
                 municipalities[candidate.municipality_code],
-                wards.get(candidate.ward_code),
-                candidate.name,
-                candidate.name_kana,
-                candidate.address,
-                geometry,
-                json.dumps(candidate.properties, ensure_ascii=False),
+                _copy_text(wards.get(candidate.ward_code)),
+                _copy_text(candidate.name),
+                _copy_text(candidate.name_kana),
+                _copy_text(candidate.address),
+                geometry.hex(),
+                _copy_text(json.dumps(candidate.properties, ensure_ascii=False)),
                 updated_at,
             )
-            lines.append("\t".join(_copy_text(v) for v in values))
+            lines.append("\t".join(map(str, values)))
         yield "\n".join(lines) + "\n"
 
 
