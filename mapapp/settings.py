@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from mapapp.logs import logging_config as logs_config
 
@@ -133,6 +134,9 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 # In development WhiteNoise serves straight from the apps' static folders (no collectstatic needed).
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# Source maps are for developers' tools, never fetched by a resident's page: compressing them (4 MB for
+# OpenLayers alone, brotli at its best) took most of collectstatic's minutes.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 if DEBUG:
     warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 STORAGES = {
