@@ -105,7 +105,7 @@ def measure(url):
         drawn = time.monotonic() - started
         page.wait_for_function("() => window.osakaMap.idle()", timeout=60_000)
         page.wait_for_timeout(2000)
-        own = sum(sizes.get(rid, 0) for rid, u in urls.items() if "/static/frontend/" in u)
+        own = sum(sizes.get(rid, 0) for rid, u in urls.items() if "/static/frontend/" in u or "/static/build/" in u)
         total = sum(n for rid, n in sizes.items() if urlsplit(urls.get(rid, url)).netloc == host)
 
         page.evaluate("() => { window.__tasks = []; }")

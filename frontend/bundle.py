@@ -9,13 +9,20 @@ bundle.
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 
 BUNDLE = "build/map.js"
 ENTRY = "frontend/js/main.js"
 
 
 def current_bundle() -> str | None:
-    """The bundle's static path when it is newer than every module, else None."""
+    """The bundle's static path when it is newer than every module and served, else None."""
+    try:
+        # Collected static files (production) know only what was there at collectstatic: a bundle built
+        # after it has no hashed name to serve it under.
+        staticfiles_storage.url(BUNDLE)
+    except ValueError:
+        return None
     bundle = finders.find(BUNDLE)
     entry = finders.find(ENTRY)
     if not bundle or not entry:

@@ -52,3 +52,13 @@ def test_a_module_edited_after_the_bundle_is_served_as_itself(client, db, built)
     page = client.get("/").content.decode()
     assert "build/map.js" not in page
     assert 'src="/static/frontend/js/main.js"' in page and 'rel="modulepreload"' in page
+
+
+def test_a_bundle_collected_static_files_do_not_know_is_not_asked_for(client, db, built, settings, monkeypatch):
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    def missing(name):
+        raise ValueError(f"Missing staticfiles manifest entry for '{name}'")
+
+    monkeypatch.setattr(staticfiles_storage, "url", missing)
+    assert bundle.current_bundle() is None
