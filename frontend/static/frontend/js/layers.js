@@ -4,7 +4,7 @@
  * popups and the list). Open shelters are drawn with their own symbol at every zoom.
  */
 
-import { formatCompactNumber } from "./i18n.js";
+import { formatCompactNumber, formatNumber, gettext, interpolate } from "./i18n.js";
 import { markJapanese } from "./map.js";
 import { featureDetails } from "./popup.js";
 import { isOpen, statusKey } from "./status-feed.js";
@@ -111,9 +111,8 @@ export class MapLayer {
         url: clusterUrl,
         name: entry.slug,
         attribution,
-        radius: clusterRadius,
+        marker: (latlng, count) => this.clusterMarker(latlng, count),
         ...BIG_TILES,
-        paint: (context, x, y, radius, count) => this.paintCluster(context, x, y, radius, count),
       });
       this.detail.options.attribution = attribution;
     } else {
@@ -172,35 +171,30 @@ export class MapLayer {
     context.stroke();
   }
 
-  /** One cluster: a translucent disc in the layer's colour, so the hazard areas beneath stay readable,
-   * with how many places it holds; a single place is a plain dot. */
-  paintCluster(context, x, y, radius, count) {
-    context.beginPath();
-    context.arc(x, y, radius, 0, 2 * Math.PI);
-    context.globalAlpha = count > 1 ? 0.7 : 0.85;
-    context.fillStyle = this.style.colour;
-    context.fill();
-    context.globalAlpha = 0.85;
-    context.lineWidth = 1;
-    context.strokeStyle = "#1f2937";
-    context.stroke();
-    context.globalAlpha = 1;
-    if (count < 2) return;
-    const text = formatCompactNumber(count);
-    context.font = `bold ${text.length > 3 ? 9 : 11}px system-ui, sans-serif`;
-    context.textAlign = "center";
-    context.textBaseline = "middle";
-    context.lineWidth = 3;
-    context.strokeStyle = "rgb(255 255 255 / 0.9)";
-    context.strokeText(text, x, y + 0.5);
-    context.fillStyle = "#111827";
-    context.fillText(text, x, y + 0.5);
-  }
-
-  /** The cluster under a click or tap (`tolerance` px around its disc): {latlng, count} or null. */
-  clusterAt(map, latlng, tolerance) {
-    if (!this.clusters || !map.hasLayer(this.clusters)) return null;
-    return this.clusters.clusterAt(latlng, tolerance);
+  /**
+   * One cluster: a translucent disc in the layer's colour, so the hazard areas beneath stay readable, with
+   * how many places it holds (a single place is a plain dot). The marker is 16 px wider than the disc: a
+   * finger a little off still hits it. A tap zooms in towards its places.
+   */
+  clusterMarker(latlng, count) {
+    const radius = clusterRadius(count);
+    const hit = 2 * radius + 16;
+    const disc = document.createElement("span");
+    disc.className = "cluster-disc";
+    disc.style.setProperty("--size", `${2 * radius}px`);
+    disc.style.setProperty("--colour", this.style.colour);
+    if (count > 1) disc.textContent = formatCompactNumber(count);
+    const marker = L.marker(latlng, {
+      icon: L.divIcon({ className: "cluster", html: disc, iconSize: [hit, hit] }),
+      keyboard: false,
+      title: interpolate(gettext("%(count)s places: zoom in to see them"), { count: formatNumber(count) }),
+      pane: "clusters",
+    });
+    marker.on("click", () => {
+      const map = marker._map;
+      map?.setView(latlng, Math.min(DETAIL_ZOOM, map.getZoom() + 2));
+    });
+    return marker;
   }
 
   /** How many clusters are drawn now. */

@@ -162,19 +162,12 @@ map.on("popupclose", ({ popup }) => {
   }
 });
 
-// Clusters, areas and outlines are painted on tiles, not Leaflet layers: a click finds them itself. A
-// cluster zooms in to its places, an area opens its popup, elsewhere the municipality's name shows.
+// Areas and outlines are painted on tiles, not Leaflet layers: a click finds them itself. An area opens
+// its popup; elsewhere the municipality's name shows. (Clusters are markers with their own clicks.)
 const touch = window.matchMedia("(pointer: coarse)").matches;
 const nameTip = L.tooltip({ direction: "top", opacity: 0.95, className: "municipality-tip" });
 map.on("click", (event) => {
   if (event.sourceTarget && event.sourceTarget !== map) return;
-  for (const layer of [...visibleLayers()].reverse()) {
-    const cluster = layer.clusterAt(map, event.latlng, touch ? 10 : 2);
-    if (cluster) {
-      map.setView(cluster.latlng, Math.min(DETAIL_ZOOM, map.getZoom() + 2));
-      return;
-    }
-  }
   for (const layer of [...visibleLayers()].reverse()) {
     const item = layer.areaAt?.(event.latlng);
     if (item) {
@@ -202,15 +195,13 @@ function textOf(pair) {
   return span;
 }
 
-// With a mouse: the pointer shows what a click would do, and the name follows it.
+// With a mouse the name follows the pointer.
 if (!touch) {
   let pending = null;
   map.on("mousemove", (event) => {
     if (pending) return;
     pending = requestAnimationFrame(() => {
       pending = null;
-      const overCluster = visibleLayers().some((layer) => layer.clusterAt(map, event.latlng, 2));
-      mapElement.classList.toggle("over-cluster", overCluster);
       showMunicipalityName(event.latlng);
     });
   });

@@ -159,108 +159,69 @@ const makeAreaTiles = () => L.GridLayer.extend({
 });
 
 /**
- * A point layer's clusters (the server's cluster tiles: one point per grid cell with its `count`), painted
- * on the tiles' canvases: no Leaflet object per cluster, so a zoom step repaints only the new tiles. A
- * circle near a tile's edge is painted on its neighbours too, so none is cut in half. `radius(count)` and
- * `paint(context, x, y, radius, count)` draw one cluster in CSS pixels.
+ * A point layer's clusters (the server's cluster tiles: one point per grid cell with its `count`) as
+ * light DOM markers made by `marker(latlng, count)`, never clipped at a tile's edge. Not canvases: a
+ * phone's browser copies every changed canvas to its compositor on each frame, and cluster canvases at
+ * the screen's pixel ratio made zoom steps take a second on a slow phone; forty small markers cost
+ * nearly nothing. The grid's own tiles are empty placeholders.
  */
 const makeClusterTiles = () => L.GridLayer.extend({
-  options: {
-    url: "", name: "", query: null, radius: null, paint: null, pane: "clusters", zoomOffset: 0,
-    updateWhenZooming: false, keepBuffer: 1,
-  },
+  options: { url: "", name: "", query: null, marker: null, zoomOffset: 0, updateWhenZooming: false, keepBuffer: 1 },
 
   initialize(options) {
     L.GridLayer.prototype.initialize.call(this, options);
-    this.points = new Map(); // tile key → {coords, points: [{x, y, count}]} in the tile's CSS pixels
-    this.on("tileunload", ({ coords }) => this.points.delete(this._tileCoordsToKey(coords)));
+    this.markers = L.layerGroup();
+    this.byTile = new Map(); // tile key → its markers
+    this.on("tileunload", ({ coords }) => {
+      const key = this._tileCoordsToKey(coords);
+      for (const marker of this.byTile.get(key) ?? []) this.markers.removeLayer(marker);
+      this.byTile.delete(key);
+    });
+  },
+
+  onAdd(map) {
+    L.GridLayer.prototype.onAdd.call(this, map);
+    this.markers.addTo(map);
+  },
+
+  onRemove(map) {
+    L.GridLayer.prototype.onRemove.call(this, map);
+    map.removeLayer(this.markers);
+    this.markers.clearLayers();
+    this.byTile.clear();
   },
 
   createTile(coords, done) {
-    const canvas = L.DomUtil.create("canvas", "leaflet-tile");
-    const size = this.getTileSize();
-    // Circles and numbers stay sharp on a phone's screen: the canvas has its pixels.
-    const ratio = Math.min(2, window.devicePixelRatio || 1);
-    canvas.width = size.x * ratio;
-    canvas.height = size.y * ratio;
+    const tile = document.createElement("div");
     const key = this._tileCoordsToKey(coords);
+    const size = this.getTileSize();
     fetchTile(tileUrl(this.options.url, coords, this.options.query, this.options.zoomOffset))
       .then((layers) => {
         const layer = layers?.[this.options.name];
-        const points = [];
+        const markers = [];
         for (const feature of layer?.features ?? []) {
-          const [x, y] = feature.geometry[0][0];
-          points.push({ x: (x / layer.extent) * size.x, y: (y / layer.extent) * size.y, count: feature.properties.count ?? 1 });
+          const latlng = tilePointToLatLng(this._map, coords, layer.extent, feature.geometry[0][0], size.x);
+          const marker = this.options.marker(latlng, feature.properties.count ?? 1);
+          marker.count = feature.properties.count ?? 1;
+          marker.zoom = coords.z;
+          markers.push(marker);
         }
-        this.points.set(key, { coords, points });
-        done(null, canvas);
-        this.paintAround(coords);
+        // The tile may have gone while its data was on the way.
+        if (this._tiles?.[key]) {
+          this.byTile.set(key, markers);
+          for (const marker of markers) this.markers.addLayer(marker);
+        }
+        done(null, tile);
       })
-      .catch((error) => done(error, canvas));
-    return canvas;
+      .catch((error) => done(error, tile));
+    return tile;
   },
 
-  /** Paints the tile at `coords` and its loaded neighbours (whose edges it may reach into). */
-  paintAround(coords) {
-    for (let dx = -1; dx <= 1; dx++) {
-      for (let dy = -1; dy <= 1; dy++) this.paintTile(L.point(coords.x + dx, coords.y + dy), coords.z);
-    }
-  },
-
-  paintTile(xy, z) {
-    const key = `${xy.x}:${xy.y}:${z}`;
-    const canvas = this._tiles?.[key]?.el;
-    if (!canvas || !this.points.has(key)) return;
-    const size = this.getTileSize();
-    const context = canvas.getContext("2d");
-    const ratio = canvas.width / size.x;
-    context.setTransform(1, 0, 0, 1, 0, 0);
-    context.clearRect(0, 0, canvas.width, canvas.height);
-    context.setTransform(ratio, 0, 0, ratio, 0, 0);
-    for (let dx = -1; dx <= 1; dx++) {
-      for (let dy = -1; dy <= 1; dy++) {
-        const near = this.points.get(`${xy.x + dx}:${xy.y + dy}:${z}`);
-        for (const point of near?.points ?? []) {
-          const x = point.x + dx * size.x;
-          const y = point.y + dy * size.y;
-          const r = this.options.radius(point.count);
-          if (x + r < 0 || y + r < 0 || x - r > size.x || y - r > size.y) continue;
-          this.options.paint(context, x, y, r, point.count);
-        }
-      }
-    }
-  },
-
-  /** The clusters of the zoom shown now, with their map positions. */
+  /** The clusters of the zoom shown now: {latlng, count}. */
   *shown() {
-    const z = this._tileZoom;
-    const map = this._map;
-    if (!map || z === undefined) return;
-    const size = this.getTileSize();
-    for (const { coords, points } of this.points.values()) {
-      if (coords.z !== z) continue;
-      for (const point of points) {
-        const pixel = L.point(coords.x * size.x + point.x, coords.y * size.y + point.y);
-        yield { ...point, pixel, latlng: map.unproject(pixel, z) };
-      }
+    for (const marker of this.markers.getLayers()) {
+      if (marker.zoom === this._tileZoom) yield { latlng: marker.getLatLng(), count: marker.count };
     }
-  },
-
-  /** The cluster drawn under `latlng` (within `tolerance` screen pixels of its circle), or null. */
-  clusterAt(latlng, tolerance = 0) {
-    const z = this._tileZoom;
-    if (!this._map || z === undefined) return null;
-    const target = this._map.project(latlng, z);
-    // Tile pixels are screen pixels scaled by the zoom's fraction (zoomSnap 0.5).
-    const scale = this._map.getZoomScale(this._map.getZoom(), z);
-    let best = null;
-    for (const cluster of this.shown()) {
-      const distance = cluster.pixel.distanceTo(target) * scale;
-      if (distance <= this.options.radius(cluster.count) * scale + tolerance && (!best || distance < best.distance)) {
-        best = { ...cluster, distance };
-      }
-    }
-    return best;
   },
 
   /** How many clusters the shown zoom's tiles hold. */
