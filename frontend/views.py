@@ -14,7 +14,7 @@ from django.views.decorators.cache import cache_control
 
 from frontend.bundle import current_bundle
 from layers.api import caching
-from layers.api.catalogue import layer_catalogue
+from layers.api.catalogue import current_catalogue
 from layers.api.params import MAX_QUERY_LENGTH
 from layers.models import Municipality, Ward
 from layers.status import vocabulary
@@ -69,7 +69,7 @@ def _point_on_land(x, y):
 
 def map_page(request, embed=False):
     """The map. The page hands the JS its URLs and the catalogue, so the JS holds no API paths."""
-    catalogue = layer_catalogue()
+    catalogue = current_catalogue()
     config = {
         "basemap": {"url": settings.BASEMAP_URL, "attribution": settings.BASEMAP_ATTRIBUTION},
         "urls": {
