@@ -346,7 +346,8 @@ def suggested_shelters(point: Point, inside: list[dict], limit=SUGGESTED_SHELTER
     building to go up in, for tsunami and storm surge). Candidates are the nearest sites suitable for each
     of those hazards and the nearest open ones of them within OPEN_SHELTER_WITHIN_M (a site in the zone is
     never offered); outside every zone, the nearest shelters of any designation and the open ones. In
-    groups, nearest first within each: open and suitable, suitable, open, the rest. Each carries its `rank` (1…), `suitable_for` and `suitable`.
+    groups, nearest first within each: open and suitable, suitable, open, the rest. Each carries its `rank`
+    (1…), `suitable_for` and `suitable`.
     """
     hazard_types = [h["hazard_type"] for h in inside if h["hazard_type"] in SHELTER_DISASTER_FOR_HAZARD]
     hazard_ids = tuple(hazard_layers().values_list("pk", flat=True))

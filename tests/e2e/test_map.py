@@ -518,4 +518,3 @@ def test_the_first_views_centre_is_inside_osaka(open_map, device, live_app):
     with urllib.request.urlopen(f"{live_app}/api/hazards/at/?lat={query['lat'][0]}&lon={query['lon'][0]}") as answer:
         report = json.load(answer)
     assert report.get("municipality"), report.get("message")
-

@@ -32,9 +32,11 @@ def test_a_field_the_data_leaves_empty_offers_nothing(client, db):
     values = filter_values(clinics)
     empty = [name for name, found in values.items() if not found]
     for name in empty:
-        assert not Feature.objects.filter(layer=clinics, properties__has_key=name).exclude(
-            **{f"properties__{name}": None}
-        ).exists()
+        assert (
+            not Feature.objects.filter(layer=clinics, properties__has_key=name)
+            .exclude(**{f"properties__{name}": None})
+            .exists()
+        )
 
     entry = next(e for e in client.get("/api/layers/").json()["layers"] if e["slug"] == "clinics")
     assert entry["filter_values"] == values
