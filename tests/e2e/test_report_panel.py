@@ -107,6 +107,8 @@ def test_risks_at_the_map_centre_show_the_report_in_the_panel_and_on_the_map(ope
     point_label = page.locator(".report-point").get_attribute("aria-label")
     assert point_label
     screenshot(page, f"report-panel-{device}-{lang}.png")
+    # The address keeps the report's point, so a shared link opens the same report.
+    page.wait_for_function("() => new URLSearchParams(window.location.search).has('report')")
     # Closing the panel takes the report's markers off the map; opening it again brings them back.
     page.locator("#open-here").click()
     assert marker_points(page)["shelters"] == []

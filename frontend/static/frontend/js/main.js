@@ -114,6 +114,7 @@ const listView = new ListView({
 });
 
 let place = null; // {layer, id} of the place whose popup is open, for the permalink
+let hereReport = null; // the report panel (here.js), whose chosen point the permalink keeps
 let selected = null; // the item whose popup is open, to return focus to when it closes
 let returnFocus = null; // where focus goes back to then, if not to the item's button in the list
 let firstView = true;
@@ -220,6 +221,7 @@ function writeAddressSoon() {
       filters: new Map(layers.filter((l) => l.filters.size).map((l) => [l.slug, l.filters])),
       openOnly: openOnly?.checked,
       place,
+      report: hereReport?.point ?? null,
     });
     window.history.replaceState(null, "", `${window.location.pathname}${search}`);
   }, 200);
@@ -431,7 +433,7 @@ share?.addEventListener("click", async () => {
 });
 
 if (config.urls.here) {
-  setUpHere({
+  hereReport = setUpHere({
     map,
     url: config.urls.here,
     button: byId("here-locate"),

@@ -19,7 +19,7 @@ export function catalogueBounds(entries) {
 /** The map with its controls and base map; the caller sets the first view once the page is laid out. */
 export function createMap(element, { basemap, renderer }) {
   // Half zoom steps let the whole prefecture fill a phone's or a desktop's map.
-  // No fading of tiles: each fading tile is a layer of its own for the compositor, every frame.
+  // No fading: a closing popup goes at once (two never overlap), tiles appear when painted.
   const map = L.map(element, { renderer, zoomControl: false, zoomSnap: 0.5, minZoom: 7, maxZoom: 18, fadeAnimation: false });
   // Areas from vector tiles lie under the points, the boundaries and the popups.
   map.createPane("areas").style.zIndex = 350;

@@ -26,14 +26,15 @@ export function readState(search) {
   return state;
 }
 
-/** The address of a state: {at, layers, filters: Map(slug → URLSearchParams), openOnly, place}. */
-export function stateSearch({ at, layers, filters, openOnly, place }) {
+/** The address of a state: {at, layers, filters: Map(slug → URLSearchParams), openOnly, place, report}. */
+export function stateSearch({ at, layers, filters, openOnly, place, report }) {
   const params = new URLSearchParams();
   if (at) params.set("at", `${at.lat.toFixed(5)},${at.lng.toFixed(5)},${at.zoom}`);
   if (layers) params.set("layers", layers.join(","));
   for (const [slug, values] of filters ?? []) for (const [name, value] of values) params.set(`${slug}.${name}`, value);
   if (openOnly) params.set("open", "1");
   if (place) params.set("place", `${place.layer}/${place.id}`);
+  if (report) params.set("report", `${report.lat.toFixed(5)},${report.lng.toFixed(5)}`);
   // Commas and slashes stay readable in a shared link.
   return `?${params.toString().replace(/%2C/g, ",").replace(/%2F/g, "/")}`;
 }

@@ -50,21 +50,31 @@ function valueNode(text) {
   return isJapanese(text) ? element("span", { text, lang: "ja" }) : document.createTextNode(text);
 }
 
-/** Where the layer's data comes from: its 加工 statement (how it was processed) and 時点 (as of when). */
+/**
+ * Where the layer's data comes from: its source and 時点 (as of when) in one short line, and its 加工
+ * statement (how it was processed) folded under it, so the popup stays short on a phone.
+ */
 function creditNode(credit) {
-  const box = element("p", { className: "popup-credit" });
   const parts = [];
   if (credit.source) parts.push(element("span", { text: credit.source, lang: isJapanese(credit.source) ? "ja" : null }));
   if (credit.data_as_of) {
     parts.push(document.createTextNode(interpolate(gettext("as of %(date)s"), { date: credit.data_as_of })));
   }
-  parts.forEach((part, i) => box.append(...(i ? [document.createTextNode(" · "), part] : [part])));
-  if (credit.processing) {
-    const processing = element("span", { className: "popup-processing", text: credit.processing });
-    if (isJapanese(credit.processing)) processing.lang = "ja";
-    box.append(element("br"), processing);
+  if (!parts.length && !credit.processing) return null;
+  const line = (node) => parts.forEach((part, i) => node.append(...(i ? [document.createTextNode(" · "), part] : [part])));
+  if (!credit.processing) {
+    const box = element("p", { className: "popup-credit" });
+    line(box);
+    return box;
   }
-  return parts.length || credit.processing ? box : null;
+  const box = element("details", { className: "popup-credit" });
+  const summary = element("summary");
+  if (parts.length) line(summary);
+  else summary.textContent = gettext("Source");
+  const processing = element("p", { className: "popup-processing", text: credit.processing });
+  if (isJapanese(credit.processing)) processing.lang = "ja";
+  box.append(summary, processing);
+  return box;
 }
 
 /** The live status of a shelter: opening status, how full, evacuees, the staff's note and when. */

@@ -83,6 +83,8 @@ export class ReportPanel {
     this.request = null;
     this.message.textContent = "";
     this.report = report;
+    // A shared link keeps a chosen point's report, never where the user is.
+    this.point = where === "here" ? null : latlng;
     this.render(report, latlng, where);
     this.draw(report, latlng, where);
     this.fit();
@@ -92,6 +94,7 @@ export class ReportPanel {
 
   clear() {
     this.report = null;
+    this.point = null;
     this.markers.clearLayers();
     this.markers.remove();
     this.container.replaceChildren();
