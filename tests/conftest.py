@@ -1,6 +1,8 @@
 """Test set-up: a real PostGIS test database holding the Osaka demo data, loaded once per session."""
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -44,6 +46,35 @@ def _test_database_url():
     return f"postgis://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
+@contextlib.contextmanager
+def serving(env, log):
+    """scripts/serve.sh with `env` (PORT among it), its output in `log`: yields its URL once /healthz
+    answers 200, and stops it with every process it started."""
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            ["bash", "scripts/serve.sh"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{env['PORT']}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 @pytest.fixture(scope="session")
 def live_app(django_db_setup, tmp_path_factory):
     """The real service in its own process (scripts/serve.sh), on the session's test database.
@@ -51,37 +82,11 @@ def live_app(django_db_setup, tmp_path_factory):
     A separate process, not pytest-django's live_server, so the committed demo data stays put
     and the server runs as it does in production.
     """
-    port = _free_port()
     log = tmp_path_factory.mktemp("live_app") / "server.log"
     env = dict(os.environ, DATABASE_URL=_test_database_url(), DEBUG="true", PYTHONUNBUFFERED="1")
-    env.update(PYTHON=sys.executable, HOST="127.0.0.1", PORT=str(port), WEB_WORKERS="2", WEB_THREADS="4")
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            ["bash", "scripts/serve.sh"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"the server did not start: {log.read_text()[-2000:]}")
-        time.sleep(0.2)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    env.update(PYTHON=sys.executable, HOST="127.0.0.1", PORT=str(_free_port()), WEB_WORKERS="2", WEB_THREADS="4")
+    with serving(env, log) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

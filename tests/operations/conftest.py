@@ -6,9 +6,7 @@ yet replayed a write would not.
 """
 
 import os
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -17,7 +15,7 @@ from django.conf import settings
 from django.core import signals
 from django.db import close_old_connections, connections
 
-from tests.conftest import ROOT, _free_port, _test_database_url
+from tests.conftest import _free_port, _test_database_url, serving
 
 REPLICA = "replica1"
 
@@ -75,25 +73,5 @@ def ops_server(django_db_setup, tmp_path_factory):
     env.update(HOST="127.0.0.1", PORT=str(port), WEB_WORKERS="2", WEB_THREADS="2", TILE_CACHE_SECONDS="0")
     env.update(METRICS_TOKEN=token, LOG_FORMAT="json", PROMETHEUS_MULTIPROC_DIR=str(folder / "metrics"))
     log = folder / "server.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            ["bash", "scripts/serve.sh"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    server = Server(f"http://127.0.0.1:{port}", log, token)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if server.get("/healthz").status == 200:
-                break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"the server did not start: {log.read_text()[-2000:]}")
-        time.sleep(0.2)
-    yield server
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with serving(env, log) as url:
+        yield Server(url, log, token)

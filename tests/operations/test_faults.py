@@ -11,7 +11,6 @@ import os
 import resource
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -27,7 +26,7 @@ from rest_framework.authtoken.models import Token
 from importers.models import ImportRun
 from layers.models import Feature, Layer, Municipality, Role, ShelterStatus
 from layers.status import service
-from tests.conftest import ROOT, _free_port, _test_database_url
+from tests.conftest import _free_port, _test_database_url, serving
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/12")
 
@@ -110,34 +109,8 @@ def production_server(tmp_path, **env_overrides):
     env.update(DATABASE_URL=_test_database_url(), PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING")
     env.pop("REDIS_URL", None)
     env.update(env_overrides)
-    log = tmp_path / f"server-{port}.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            ["bash", "scripts/serve.sh"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(OSError):
-                if get(f"{url}/healthz", timeout=2)[0] == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
+    with serving(env, tmp_path / f"server-{port}.log") as url:
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def flush_redis(url):

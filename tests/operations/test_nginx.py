@@ -1,6 +1,7 @@
 """deploy/nginx.conf: nginx accepts it, and in front of the real server it caches versioned tiles,
 passes staff traffic through, hides /metrics and rate-limits login."""
 
+import importlib.util
 import shutil
 import ssl
 import subprocess
@@ -21,48 +22,18 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def _nginx_local():
+    """scripts/nginx-local.py, which renders deploy/nginx.conf for this machine (make loadtest uses it too)."""
+    spec = importlib.util.spec_from_file_location("nginx_local", ROOT / "scripts" / "nginx-local.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def render(folder, upstream_port):
-    """deploy/nginx.conf with this machine's paths and ports, inside a minimal main configuration."""
-    site = (ROOT / "deploy/nginx.conf").read_text()
+    """deploy/nginx.conf with this machine's paths and free ports: (nginx.conf, https port, http port)."""
     https, http = _free_port(), _free_port()
-    for production, here in {
-        "/etc/ssl/mapapp/fullchain.pem": str(folder / "cert.pem"),
-        "/etc/ssl/mapapp/privkey.pem": str(folder / "key.pem"),
-        "/var/cache/nginx/mapapp": str(folder / "cache"),
-        "/var/www/acme": str(folder / "acme"),
-        "server 127.0.0.1:8000": f"server 127.0.0.1:{upstream_port}",
-        "listen 443 ssl http2;": f"listen 127.0.0.1:{https} ssl http2;",
-        "listen [::]:443 ssl http2;": "",
-        "listen 80;": f"listen 127.0.0.1:{http};",
-        "listen [::]:80;": "",
-    }.items():
-        assert production in site, production
-        site = site.replace(production, here)
-    (folder / "site.conf").write_text(site)
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-         "-keyout", folder / "key.pem", "-out", folder / "cert.pem"],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
-    temp = folder / "temp"
-    temp.mkdir()
-    main = folder / "nginx.conf"
-    main.write_text(f"""
-user root;
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path {temp}/body;
-    proxy_temp_path {temp}/proxy;
-    fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi;
-    scgi_temp_path {temp}/scgi;
-    include {folder}/site.conf;
-}}
-""")
+    main = _nginx_local().render(folder, int(upstream_port), https, http, connections=256)
     return main, https, http
 
 

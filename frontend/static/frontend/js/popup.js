@@ -4,7 +4,8 @@ import { formatList, formatNumber, formatValueNumber, gettext, interpolate, labe
 import { isJapanese } from "./map.js";
 import { congestionLabel, isOpen, statusLabel } from "./status-feed.js";
 
-function element(tag, { className, text, lang } = {}) {
+/** A new element with its class, text (never HTML) and language. */
+export function element(tag, { className, text, lang } = {}) {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text != null) node.textContent = text;

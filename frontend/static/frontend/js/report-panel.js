@@ -6,17 +6,10 @@
  */
 
 import { gettext, interpolate, label } from "./i18n.js";
+import { element } from "./popup.js";
 import { congestionLabel, isOpen, statusLabel } from "./status-feed.js";
 
 const L = globalThis.L;
-
-function element(tag, { className, text, lang } = {}) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text != null) node.textContent = text;
-  if (lang) node.lang = lang;
-  return node;
-}
 
 /** The place's name in the page's language; 大阪市北区 read as Japanese where it is shown so. */
 function placeName(report) {
